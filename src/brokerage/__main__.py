@@ -1,0 +1,3 @@
+from brokerage.entrypoints.cli import main
+
+raise SystemExit(main())

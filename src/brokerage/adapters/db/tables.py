@@ -1,0 +1,238 @@
+"""The schema of the system of record (SQLAlchemy Core). Migrations create it; see migrations/."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from brokerage.adapters.db.types import ExactDecimal, UtcDateTime
+
+metadata = MetaData()
+
+TS = UtcDateTime()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", TS, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(40), primary_key=True),
+    Column("secret_digest", String(64), nullable=False),
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("label", String(100), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("account_number", String(20), nullable=False, unique=True),
+    Column("account_type", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+ledger_transfers = Table(
+    "ledger_transfers",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", String(40), nullable=False, unique=True),
+    Column("kind", String(14), nullable=False),
+    Column("debit", String(80), nullable=False),
+    Column("credit", String(80), nullable=False),
+    Column("asset", String(16), nullable=False),
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("pending_id", String(40)),
+    Column("ref", String(80), nullable=False, default=""),
+    Column("memo", String(200), nullable=False, default=""),
+    Column("account_id", String(40), index=True),  # the customer account it concerns
+    Column("ts", TS, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False),
+    Column("client_order_id", String(128), nullable=False),
+    Column("symbol", String(16), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("order_type", String(16), nullable=False),
+    Column("time_in_force", String(4), nullable=False),
+    Column("quantity", ExactDecimal()),
+    Column("notional", ExactDecimal()),
+    Column("limit_price", ExactDecimal()),
+    Column("stop_price", ExactDecimal()),
+    Column("trail_price", ExactDecimal()),
+    Column("trail_percent", ExactDecimal()),
+    Column("high_water_mark", ExactDecimal()),
+    Column("extended_hours", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filled_quantity", ExactDecimal(), nullable=False),
+    Column("filled_notional", ExactDecimal(), nullable=False),
+    Column("reject_code", String(48)),
+    Column("reject_message", Text),
+    Column("replaces", String(40)),
+    Column("replaced_by", String(40)),
+    Column("venue", String(20)),
+    Column("venue_order_id", String(64)),
+    Column("hold_id", String(40)),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("doc", Text, nullable=False),  # the full order as JSON (the projection of its events)
+    UniqueConstraint("account_id", "client_order_id", name="uq_orders_account_client_order_id"),
+    Index("ix_orders_account_created", "account_id", "created_at"),
+    Index("ix_orders_status", "status"),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(20), nullable=False),  # the order's status after the event
+    Column("ts", TS, nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+fills = Table(
+    "fills",
+    metadata,
+    Column("venue", String(20), primary_key=True),
+    Column("exec_id", String(64), primary_key=True),
+    Column("order_id", String(40), nullable=False, index=True),
+    Column("account_id", String(40), nullable=False, index=True),
+    Column("symbol", String(16), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("price", ExactDecimal(), nullable=False),
+    Column("liquidity", String(10), nullable=False, default=""),
+    Column("ts", TS, nullable=False),
+)
+
+tax_lots = Table(
+    "tax_lots",
+    metadata,
+    Column("lot_id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False),
+    Column("symbol", String(16), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("original_quantity", ExactDecimal(), nullable=False),
+    Column("cost_per_share", ExactDecimal(), nullable=False),
+    Column("opened_at", TS, nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Index("ix_tax_lots_account_symbol", "account_id", "symbol"),
+)
+
+lot_closures = Table(
+    "lot_closures",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False, index=True),
+    Column("symbol", String(16), nullable=False),
+    Column("lot_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("cost_basis", ExactDecimal(), nullable=False),
+    Column("proceeds", ExactDecimal(), nullable=False),
+    Column("realized_pnl", ExactDecimal(), nullable=False),
+    Column("opened_at", TS, nullable=False),
+    Column("closed_at", TS, nullable=False),
+    Column("long_term", Boolean, nullable=False),
+)
+
+cash_transfers = Table(
+    "cash_transfers",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False, index=True),
+    Column("direction", String(10), nullable=False),  # deposit | withdrawal
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("instant_amount", ExactDecimal(), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("settles_on", Date, nullable=False),
+    Column("settled_at", TS),
+    Column("updated_at", TS, nullable=False),
+)
+
+trade_settlements = Table(
+    "trade_settlements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(40), nullable=False, index=True),
+    Column("order_id", String(40), nullable=False),
+    Column("exec_id", String(64), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("amount", ExactDecimal(), nullable=False),  # cash, signed: + proceeds, - cost
+    Column("trade_date", Date, nullable=False),
+    Column("settles_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # pending | settled
+    Column("settled_at", TS),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("ts", TS, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("entity_id", String(80), nullable=False),
+    Column("account_id", String(40)),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", String(40), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_digest", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+kill_switches = Table(
+    "kill_switches",
+    metadata,
+    Column("scope", String(10), primary_key=True),  # global | account | symbol
+    Column("target", String(40), primary_key=True),  # "*" for global
+    Column("reason", String(200), nullable=False),
+    Column("tripped_at", TS, nullable=False),
+)

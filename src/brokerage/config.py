@@ -1,0 +1,46 @@
+"""Settings, read from the environment and the CLI in bootstrap (never at import)."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+DEFAULT_DB_PATH = Path("var/brokerage.db")
+
+
+def default_database_url() -> str:
+    """Return the embedded default: a SQLite file under ./var."""
+    return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    clock: str = "simulated"  # "simulated", "real" or "manual"
+    speed: float = 1.0
+    start: str | None = None  # ISO start for the simulated clock; default: next regular open
+    partitions: int = 1
+    instant_deposit_limit_usd: Decimal = Decimal("1000")
+    market_order_collar_pct: Decimal = Decimal("5")
+    max_batch: int = 256  # commands per group commit
+    queue_limit: int = 10_000  # commands waiting per partition before back-pressure
+    liquidity_seed: int = 7
+    liquidity: bool = True  # run the liquidity agents on the exchange
+    exchange_journal: Path | None = None  # defaults beside a SQLite database
+    var_dir: Path = Path("var")
+
+    @staticmethod
+    def from_env(env: dict[str, str], **overrides: object) -> "Settings":
+        """Build settings from BROKERAGE_* variables, then apply explicit overrides."""
+        values: dict[str, object] = {}
+        if env.get("BROKERAGE_DATABASE_URL"):
+            values["database_url"] = env["BROKERAGE_DATABASE_URL"]
+        if env.get("BROKERAGE_CLOCK"):
+            values["clock"] = env["BROKERAGE_CLOCK"]
+        if env.get("BROKERAGE_SPEED"):
+            values["speed"] = float(env["BROKERAGE_SPEED"])
+        if env.get("BROKERAGE_PARTITIONS"):
+            values["partitions"] = int(env["BROKERAGE_PARTITIONS"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**values)  # type: ignore[arg-type]

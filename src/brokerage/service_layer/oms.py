@@ -1,0 +1,188 @@
+"""Order management: one single-writer partition per slice of accounts, with group commit.
+
+A partition owns the in-memory state of its accounts. Commands for those accounts run one at
+a time in arrival order against that state, so two orders can never spend the same dollar.
+Commands are taken in batches: each is applied in memory and records its rows in one shared
+unit of work; the batch commits in a single transaction (group commit); only then are the
+callers answered and the venue messages sent. If the commit fails, every command of the batch
+is answered with the failure and the partition reloads its state from the database, so memory
+never runs ahead of what is durable.
+"""
+
+import asyncio
+import logging
+import zlib
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from brokerage.service_layer.unit_of_work import Batch, Store
+
+log = logging.getLogger(__name__)
+
+Effect = Callable[[], None]
+
+
+@dataclass
+class Context:
+    """What a handler gets: the partition's state, the batch's rows and its after-commit effects."""
+
+    state: Any
+    batch: Batch
+    effects: list[Effect] = field(default_factory=list)
+
+
+Handler = Callable[[Any, Context], Any]
+
+
+class Overloaded(Exception):
+    """The partition's command queue is full: back-pressure, try again later."""
+
+
+@dataclass
+class _Pending:
+    command: Any
+    future: asyncio.Future[Any] | None
+
+
+class Partition:
+    """The single writer for one slice of accounts."""
+
+    def __init__(
+        self,
+        index: int,
+        state: Any,
+        store: Store,
+        handlers: dict[type, Handler],
+        reload: Callable[[], Any],
+        max_batch: int = 256,
+        queue_limit: int = 10_000,
+    ) -> None:
+        self.index = index
+        self.state = state
+        self._store = store
+        self._handlers = handlers
+        self._reload = reload
+        self._max_batch = max_batch
+        self._queue_limit = queue_limit
+        self._commands: deque[_Pending] = deque()
+        # Venue reports and internal events are never dropped: they bypass the command limit.
+        self._internal: deque[_Pending] = deque()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._commit_lock = asyncio.Lock()
+        self.batches_committed = 0
+
+    def start(self) -> None:
+        """Start the writer loop on the running event loop."""
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"oms-{self.index}")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._task is None:
+            return
+        await self.drain()
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    def execute(self, command: Any) -> Awaitable[Any]:
+        """Queue a customer command; the result resolves after its batch is durable."""
+        if len(self._commands) >= self._queue_limit:
+            raise Overloaded(f"partition {self.index} has {self._queue_limit} commands waiting")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._commands.append(_Pending(command, future))
+        self._wakeup.set()
+        return future
+
+    def post(self, command: Any) -> None:
+        """Queue an internal command (venue report, timer); nobody waits for its result."""
+        self._internal.append(_Pending(command, None))
+        self._wakeup.set()
+
+    async def drain(self) -> None:
+        """Wait until every queued command has been committed."""
+        while self._commands or self._internal or self._commit_lock.locked():
+            await asyncio.sleep(0.001)
+
+    async def _run(self) -> None:
+        while True:
+            if not self._commands and not self._internal:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            batch = self._take_batch()
+            async with self._commit_lock:
+                await self._process(batch)
+
+    def _take_batch(self) -> list[_Pending]:
+        taken: list[_Pending] = []
+        while self._internal and len(taken) < self._max_batch:
+            taken.append(self._internal.popleft())
+        while self._commands and len(taken) < self._max_batch:
+            taken.append(self._commands.popleft())
+        return taken
+
+    async def _process(self, pending: Sequence[_Pending]) -> None:
+        ctx, outcomes = self._apply_all(pending)
+        while not all(ok for ok, _ in outcomes):
+            # A handler broke mid-way: its half-made changes may be in memory and in the batch.
+            # Rebuild the state from the database and apply the others again without it.
+            self.state = self._reload()
+            failed = [(p, o) for p, o in zip(pending, outcomes, strict=True) if not o[0]]
+            for p, (_, error) in failed:
+                _resolve(p.future, error, failed=True)
+            pending = [p for p, o in zip(pending, outcomes, strict=True) if o[0]]
+            ctx, outcomes = self._apply_all(pending)
+        try:
+            if len(ctx.batch):
+                await asyncio.to_thread(self._store.commit, ctx.batch)
+        except Exception as exc:
+            log.exception("group commit of %d commands failed; reloading state", len(pending))
+            self.state = self._reload()
+            for p in pending:
+                _resolve(p.future, exc, failed=True)
+            return
+        self.batches_committed += 1
+        for p, (ok, value) in zip(pending, outcomes, strict=True):
+            _resolve(p.future, value, failed=not ok)
+        for effect in ctx.effects:
+            self._run_effect(effect)
+
+    def _apply_all(self, pending: Sequence[_Pending]) -> tuple[Context, list[tuple[bool, Any]]]:
+        ctx = Context(state=self.state, batch=Batch())
+        return ctx, [self._apply(p.command, ctx) for p in pending]
+
+    def _apply(self, command: Any, ctx: Context) -> tuple[bool, Any]:
+        handler = self._handlers.get(type(command))
+        if handler is None:
+            return False, TypeError(f"no handler for {type(command).__name__}")
+        try:
+            return True, handler(command, ctx)
+        except Exception as exc:  # a bug or broken invariant: answer it, never swallow it
+            log.exception("handler for %s failed", type(command).__name__)
+            return False, exc
+
+    @staticmethod
+    def _run_effect(effect: Effect) -> None:
+        try:
+            effect()
+        except Exception:
+            log.exception("after-commit effect failed")
+
+
+def _resolve(future: asyncio.Future[Any] | None, value: Any, *, failed: bool) -> None:
+    if future is None or future.done():
+        return
+    if failed:
+        future.set_exception(value if isinstance(value, BaseException) else RuntimeError(value))
+    else:
+        future.set_result(value)
+
+
+def partition_of(account_id: str, partitions: int) -> int:
+    """Map an account to its partition (stable across processes and restarts)."""
+    return zlib.crc32(account_id.encode()) % partitions
