@@ -1,5 +1,8 @@
 """Order management: one single-writer partition per slice of accounts, with group commit.
 
+Handlers raise `Refused` only before they change anything (validate first, then act), so a
+refusal needs no rollback. Any other exception means a handler broke mid-way.
+
 A partition owns the in-memory state of its accounts. Commands for those accounts run one at
 a time in arrival order against that state, so two orders can never spend the same dollar.
 Commands are taken in batches: each is applied in memory and records its rows in one shared
@@ -17,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.unit_of_work import Batch, Store
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,11 @@ Handler = Callable[[Any, Context], Any]
 
 class Overloaded(Exception):
     """The partition's command queue is full: back-pressure, try again later."""
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    error: Refused
 
 
 @dataclass
@@ -146,9 +155,13 @@ class Partition:
             for p in pending:
                 _resolve(p.future, exc, failed=True)
             return
-        self.batches_committed += 1
+        if len(ctx.batch):
+            self.batches_committed += 1
         for p, (ok, value) in zip(pending, outcomes, strict=True):
-            _resolve(p.future, value, failed=not ok)
+            if isinstance(value, _Refusal):
+                _resolve(p.future, value.error, failed=True)
+            else:
+                _resolve(p.future, value, failed=not ok)
         for effect in ctx.effects:
             self._run_effect(effect)
 
@@ -162,6 +175,8 @@ class Partition:
             return False, TypeError(f"no handler for {type(command).__name__}")
         try:
             return True, handler(command, ctx)
+        except Refused as exc:  # an expected refusal, raised before anything changed
+            return True, _Refusal(exc)
         except Exception as exc:  # a bug or broken invariant: answer it, never swallow it
             log.exception("handler for %s failed", type(command).__name__)
             return False, exc

@@ -70,7 +70,8 @@ class OrderEvent:
         required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
         if set(data) - names - {"kind"} or required - set(data):
             raise UnknownEvent(f"{cls.__name__}: fields do not match: {sorted(data)}")
-        return cls(**{name: _load(hints[name], data[name]) for name in names if name in data})
+        kwargs: dict[str, Any] = {n: _load(hints[n], data[n]) for n in names if n in data}
+        return cls(**kwargs)
 
 
 def _dump(value: object) -> object:

@@ -1,0 +1,129 @@
+"""The composition root: the only place that picks concrete adapters and wires them."""
+
+import json
+import logging
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from brokerage.adapters.calendar import XnysCalendar
+from brokerage.adapters.clock import ManualClock, RealClock, SimulatedClock
+from brokerage.adapters.db.loader import load_partition
+from brokerage.adapters.db.migrate import upgrade
+from brokerage.adapters.db.store import SqlStore, make_engine
+from brokerage.adapters.instruments import load_instruments
+from brokerage.config import Settings
+from brokerage.domain.ids import VenueId
+from brokerage.domain.risk import RiskLimits
+from brokerage.service_layer.identity import Identity
+from brokerage.service_layer.platform import Platform, build_partitions
+from brokerage.service_layer.state import Deps
+
+log = logging.getLogger(__name__)
+EXCHANGE_ID = VenueId("XSIM")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def make_clock(settings: Settings, calendar: XnysCalendar) -> Any:
+    """Pick the clock: real wall time, or simulated time that starts at a regular open."""
+    if settings.clock == "real":
+        return RealClock()
+    wall = RealClock().now()
+    start = (datetime.fromisoformat(settings.start) if settings.start
+             else calendar.next_regular_open(wall) if calendar.phase(wall).value != "regular"
+             else wall)
+    if settings.clock == "manual":
+        return ManualClock(start)
+    return SimulatedClock(start, settings.speed)
+
+
+class JournalFile:
+    """The exchange's journal: one JSON line per accepted input, flushed at once."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = path.open("a", encoding="utf-8")
+
+    def __call__(self, entry: dict[str, Any]) -> None:
+        self._file.write(json.dumps(entry, separators=(",", ":"), default=str) + "\n")
+        self._file.flush()
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out = []
+        with self.path.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a torn last line from a crash: everything before it stands
+        return out
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def journal_path(settings: Settings) -> Path:
+    if settings.exchange_journal is not None:
+        return settings.exchange_journal
+    url = settings.database_url
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///")).with_suffix(".exchange.jsonl")
+    return settings.var_dir / "exchange.jsonl"
+
+
+def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> Platform:
+    """Wire the whole platform from settings: storage, calendar, venue, OMS, identity.
+
+    `clock` and `venue` replace the configured ones (tests drive a manual clock; service
+    tests may put a fake venue in the exchange's place).
+    """
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    store = SqlStore(engine)
+    calendar = XnysCalendar()
+    clock = clock or make_clock(settings, calendar)
+    instruments = load_instruments()
+    exchange, entries = venue, []
+    if exchange is None:
+        from brokerage.venues.exchange import SimulatedExchange
+
+        journal = JournalFile(journal_path(settings))
+        entries = journal.entries()
+        exchange = SimulatedExchange(EXCHANGE_ID, instruments, journal_sink=None)
+        if entries:
+            exchange.recover(entries)
+        exchange.journal_sink = journal
+    limits = RiskLimits(market_order_collar_pct=Decimal(settings.market_order_collar_pct))
+    deps = Deps(clock=clock, ids=new_id, calendar=calendar, instruments=instruments,
+                venue=exchange, market=exchange, limits=limits,
+                instant_deposit_limit=settings.instant_deposit_limit_usd)
+    liquidity = None
+    if settings.liquidity and venue is None:
+        from brokerage.venues.liquidity import LiquidityAgents
+
+        liquidity = LiquidityAgents(exchange, instruments, seed=settings.liquidity_seed)
+        liquidity.resume(clock.now()) if entries else liquidity.seed_books(clock.now())
+
+    def loader(index: int) -> Any:
+        return load_partition(store, deps, index, settings.partitions)
+
+    partitions = build_partitions(deps, store, settings.partitions, loader, settings.max_batch,
+                                  settings.queue_limit)
+    platform = Platform(deps=deps, identity=Identity(store, RealClock(), new_id), store=store,
+                        partitions=partitions, exchange=exchange, liquidity=liquidity,
+                        loader=loader)
+    exchange.connect(deps.participant_id, platform.on_report)
+    if hasattr(exchange, "add_trade_listener"):
+        exchange.add_trade_listener(platform.on_trade)
+    return platform

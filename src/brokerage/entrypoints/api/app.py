@@ -1,0 +1,61 @@
+"""The FastAPI application: routes, error mapping and the platform's lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from brokerage.entrypoints.api.routers import account, auth, market, orders
+from brokerage.service_layer.errors import Refused
+from brokerage.service_layer.oms import Overloaded
+from brokerage.service_layer.platform import Platform
+
+
+def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
+    """Build the API around a wired platform; start and stop it with the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            await platform.start()
+        yield
+        if manage_lifecycle:
+            await platform.stop()
+
+    app = FastAPI(title="brokerage", version="0.1.0", lifespan=lifespan,
+                  description="Native REST API of the brokerage platform.")
+    app.state.platform = platform
+    for router in (auth.router, orders.router, account.router, market.router):
+        app.include_router(router)
+    _errors(app)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(Refused)
+    async def refused(_: Request, exc: Refused) -> JSONResponse:
+        body = {"code": exc.code, "message": exc.message}
+        if isinstance(exc.body, dict):
+            body.update(exc.body)
+        return JSONResponse(body, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return JSONResponse({"code": "INVALID_REQUEST",
+                             "message": f"{where}: {first.get('msg', 'invalid request')}"},
+                            status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"code": f"HTTP_{exc.status_code}", "message": str(exc.detail)},
+                            status_code=exc.status_code)
+
+    @app.exception_handler(Overloaded)
+    async def overloaded(_: Request, exc: Overloaded) -> JSONResponse:
+        return JSONResponse({"code": "OVERLOADED", "message": str(exc)}, status_code=503,
+                            headers={"Retry-After": "1"})

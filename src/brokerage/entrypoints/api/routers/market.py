@@ -1,0 +1,49 @@
+"""Quotes, assets and the clock."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from brokerage.entrypoints.api.deps import PlatformDep
+from brokerage.read_models import queries
+from brokerage.service_layer.errors import NotFound, Refused
+
+router = APIRouter(prefix="/v1", tags=["market"])
+
+
+@router.get("/quotes")
+async def get_quotes(platform: PlatformDep,
+                     symbols: Annotated[str, Query(max_length=2000)]) -> dict[str, Any]:
+    """Latest bid/ask and last sale for up to 100 symbols."""
+    wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
+    if not wanted or len(wanted) > 100:
+        raise Refused("INVALID_SYMBOLS", "ask for 1 to 100 comma-separated symbols")
+    unknown = [s for s in wanted if s not in platform.deps.instruments]
+    if unknown:
+        raise NotFound("ASSET_NOT_FOUND", f"unknown symbols: {', '.join(unknown)}")
+    return {"quotes": {s: queries.quote(platform, s) for s in wanted}}
+
+
+@router.get("/assets")
+async def list_assets(platform: PlatformDep) -> list[dict[str, Any]]:
+    return [queries.asset_view(i) for i in platform.deps.instruments.values()]
+
+
+@router.get("/assets/{symbol}")
+async def get_asset(symbol: str, platform: PlatformDep) -> dict[str, Any]:
+    instrument = platform.deps.instruments.get(symbol.upper())  # type: ignore[call-overload]
+    if instrument is None:
+        raise NotFound("ASSET_NOT_FOUND", f"no asset {symbol.upper()}")
+    return queries.asset_view(instrument)
+
+
+@router.get("/clock")
+async def get_clock(platform: PlatformDep) -> dict[str, Any]:
+    """Which clock runs (real or simulated, and how fast), the time and the market phase."""
+    clock = platform.deps.clock
+    now = clock.now()
+    calendar = platform.deps.calendar
+    return {"clock": clock.name, "speed": clock.speed, "timestamp": now.isoformat(),
+            "phase": calendar.phase(now).value,
+            "is_open": calendar.phase(now).value == "regular",
+            "next_open": calendar.next_regular_open(now).isoformat()}

@@ -1,0 +1,138 @@
+"""Users, log-in sessions and API key pairs. No money moves here, so no partition is needed."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from brokerage.adapters import passwords
+from brokerage.adapters.db import tables
+from brokerage.adapters.db.store import SqlStore
+from brokerage.service_layer.errors import Conflict, Refused, Unauthorized
+from brokerage.service_layer.ports import Clock, IdGenerator
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
+SESSION_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user and the account they trade."""
+
+    user_id: str
+    account_id: str
+    is_admin: bool = False
+
+
+class Identity:
+    def __init__(self, store: SqlStore, clock: Clock, ids: IdGenerator) -> None:
+        self._store = store
+        self._clock = clock
+        self._ids = ids
+
+    def sign_up(self, email: str, password: str, account_type: str = "cash") -> dict[str, Any]:
+        """Create a user and their first account in one transaction; return both ids."""
+        email = email.strip().lower()
+        if not EMAIL.match(email):
+            raise Refused("INVALID_EMAIL", "that is not a valid email address")
+        problem = passwords.password_problem(password)
+        if problem is not None:
+            raise Refused("WEAK_PASSWORD", problem)
+        if account_type not in ("cash", "margin"):
+            raise Refused("INVALID_ACCOUNT_TYPE", "account_type must be cash or margin")
+        now = self._clock.now()
+        user_id, account_id = self._ids(), self._ids()
+        number = "BRK" + account_id.replace("-", "")[:9].upper()
+        try:
+            with self._store.engine.begin() as conn:
+                conn.execute(insert(tables.users).values(
+                    id=user_id, email=email, password_hash=passwords.hash_password(password),
+                    is_admin=False, created_at=now))
+                conn.execute(insert(tables.accounts).values(
+                    id=account_id, user_id=user_id, account_number=number,
+                    account_type=account_type, status="active", created_at=now, updated_at=now))
+        except IntegrityError as exc:
+            raise Conflict("EMAIL_TAKEN", "an account with that email already exists") from exc
+        return {"user_id": user_id, "account_id": account_id, "account_number": number,
+                "account_type": account_type}
+
+    def log_in(self, email: str, password: str) -> dict[str, Any]:
+        """Check the password and open a session; return its bearer token (shown once)."""
+        with self._store.read() as conn:
+            row = conn.execute(
+                select(tables.users).where(tables.users.c.email == email.strip().lower())
+            ).first()
+        if row is None or not passwords.verify_password(row.password_hash, password):
+            raise Unauthorized("INVALID_CREDENTIALS", "email or password is wrong")
+        token = passwords.new_token()
+        now = self._clock.now()
+        expires = now + SESSION_TTL
+        with self._store.engine.begin() as conn:
+            conn.execute(insert(tables.sessions).values(
+                token_digest=passwords.token_digest(token), user_id=row.id,
+                created_at=now, expires_at=expires))
+        return {"token": token, "token_type": "bearer", "expires_at": expires.isoformat()}
+
+    def create_api_key(self, user_id: str, label: str = "") -> dict[str, Any]:
+        """Make a key pair; the secret is shown once and stored only as a digest."""
+        key_id = "PK" + passwords.new_token(15).replace("-", "A").replace("_", "B")[:18].upper()
+        secret = passwords.new_token(30)
+        now = self._clock.now()
+        with self._store.engine.begin() as conn:
+            conn.execute(insert(tables.api_keys).values(
+                key_id=key_id, secret_digest=passwords.token_digest(secret), user_id=user_id,
+                label=label[:100], created_at=now))
+        return {"key_id": key_id, "secret_key": secret, "label": label, "created_at": now.isoformat()}
+
+    def list_api_keys(self, user_id: str) -> list[dict[str, Any]]:
+        with self._store.read() as conn:
+            rows = conn.execute(select(tables.api_keys).where(
+                tables.api_keys.c.user_id == user_id, tables.api_keys.c.revoked_at.is_(None)))
+            return [{"key_id": r.key_id, "label": r.label, "created_at": r.created_at.isoformat()}
+                    for r in rows]
+
+    def revoke_api_key(self, user_id: str, key_id: str) -> bool:
+        with self._store.engine.begin() as conn:
+            result = conn.execute(update(tables.api_keys).where(
+                tables.api_keys.c.key_id == key_id, tables.api_keys.c.user_id == user_id,
+                tables.api_keys.c.revoked_at.is_(None)).values(revoked_at=self._clock.now()))
+            return result.rowcount == 1
+
+    def by_token(self, token: str) -> Principal:
+        """Resolve a bearer token to its user and account."""
+        with self._store.read() as conn:
+            row = conn.execute(select(tables.sessions).where(
+                tables.sessions.c.token_digest == passwords.token_digest(token))).first()
+        if row is None or row.expires_at <= self._clock_now_aware():
+            raise Unauthorized("UNAUTHORIZED", "the token is missing, wrong or expired")
+        return self._principal(row.user_id)
+
+    def by_api_key(self, key_id: str, secret: str) -> Principal:
+        """Resolve an API key pair to its user and account."""
+        with self._store.read() as conn:
+            row = conn.execute(select(tables.api_keys).where(
+                tables.api_keys.c.key_id == key_id, tables.api_keys.c.revoked_at.is_(None))).first()
+        if row is None or not passwords.token_matches(secret, row.secret_digest):
+            raise Unauthorized("UNAUTHORIZED", "the API key or secret is wrong")
+        return self._principal(row.user_id)
+
+    def user_by_email(self, email: str) -> str | None:
+        with self._store.read() as conn:
+            row = conn.execute(select(tables.users.c.id).where(
+                tables.users.c.email == email.strip().lower())).first()
+        return None if row is None else row.id
+
+    def _principal(self, user_id: str) -> Principal:
+        with self._store.read() as conn:
+            user = conn.execute(select(tables.users).where(tables.users.c.id == user_id)).one()
+            account = conn.execute(select(tables.accounts.c.id).where(
+                tables.accounts.c.user_id == user_id).order_by(tables.accounts.c.created_at)).first()
+        if account is None:
+            raise Unauthorized("UNAUTHORIZED", "this user has no account")
+        return Principal(user_id=user_id, account_id=account.id, is_admin=bool(user.is_admin))
+
+    def _clock_now_aware(self) -> datetime:
+        return self._clock.now()

@@ -1,0 +1,82 @@
+"""Turn domain changes into rows of the unit of work, each with its audit event."""
+
+import json
+from typing import Any
+
+from brokerage.domain.ids import AccountId, EventId
+from brokerage.domain.ledger import Transfer
+from brokerage.domain.orders.events import OrderEvent
+from brokerage.domain.orders.order import Order
+from brokerage.service_layer.oms import Context
+from brokerage.service_layer.state import PartitionState
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def audit(ctx: Context, kind: str, entity_id: str, account_id: str | None, payload: dict[str, Any]) -> None:
+    """Append an event to the hash chain and record it in the batch."""
+    state: PartitionState = ctx.state
+    event = state.audit.append(
+        event_id=EventId(state.deps.ids()), ts=state.deps.clock.now(), kind=kind,
+        entity_id=entity_id, account_id=account_id, payload=payload)
+    ctx.batch.insert("audit_events", str(event.seq), {
+        "seq": event.seq, "event_id": event.event_id, "ts": event.ts, "kind": event.kind,
+        "entity_id": event.entity_id, "account_id": event.account_id,
+        "payload": dumps(event.payload), "prev_hash": event.prev_hash, "hash": event.hash,
+    })
+
+
+def order_row(order: Order) -> dict[str, Any]:
+    doc = order.to_dict(with_history=True)
+    return {
+        "id": order.id, "account_id": order.account_id, "client_order_id": order.client_order_id,
+        "symbol": order.symbol, "side": order.side.value, "order_type": order.order_type.value,
+        "time_in_force": order.time_in_force.value, "quantity": order.quantity,
+        "notional": order.notional, "limit_price": order.limit_price,
+        "stop_price": order.stop_price, "trail_price": order.trail_price,
+        "trail_percent": order.trail_percent, "high_water_mark": order.high_water_mark,
+        "extended_hours": order.extended_hours, "status": order.status.value,
+        "filled_quantity": order.filled_quantity, "filled_notional": order.filled_notional,
+        "reject_code": order.reject_code, "reject_message": order.reject_message,
+        "replaces": order.replaces, "replaced_by": order.replaced_by, "venue": order.venue,
+        "venue_order_id": order.venue_order_id, "hold_id": order.hold_id,
+        "created_at": order.created_at, "updated_at": order.updated_at, "doc": dumps(doc),
+    }
+
+
+def record_order(ctx: Context, order: Order) -> None:
+    """Record the order's latest state (an insert the first time it is seen)."""
+    state: PartitionState = ctx.state
+    new = order.id not in state.persisted_orders
+    state.persisted_orders.add(order.id)
+    ctx.batch.put("orders", order.id, order_row(order), new=new)
+
+
+def apply_event(ctx: Context, order: Order, event: OrderEvent) -> bool:
+    """Apply an event to an order and record the event, the order and the audit entry."""
+    before = order.status
+    if not order.apply(event):
+        return False
+    payload = event.to_dict()
+    ctx.batch.insert("order_events", event.event_id, {
+        "event_id": event.event_id, "order_id": order.id, "kind": event.kind.value,
+        "status": order.status.value, "ts": event.ts, "payload": dumps(payload)})
+    record_order(ctx, order)
+    audit(ctx, f"order.{event.kind.value}", order.id, order.account_id,
+          {"from": before.value, "to": order.status.value, "event": payload})
+    return True
+
+
+def record_transfer(ctx: Context, transfer: Transfer, account_id: AccountId | None) -> None:
+    """Record a ledger transfer and its audit entry."""
+    row = {
+        "id": transfer.id, "kind": transfer.kind.value, "debit": transfer.debit,
+        "credit": transfer.credit, "asset": transfer.asset, "amount": transfer.amount,
+        "pending_id": transfer.pending_id, "ref": transfer.ref, "memo": transfer.memo,
+        "account_id": account_id, "ts": transfer.ts,
+    }
+    ctx.batch.insert("ledger_transfers", transfer.id, row)
+    payload = {k: str(v) if v is not None else None for k, v in row.items() if k != "ts"}
+    audit(ctx, "ledger.transfer", transfer.id, account_id, payload)
