@@ -100,10 +100,9 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
 
         journal = JournalFile(journal_path(settings))
         entries = journal.entries()
-        exchange = SimulatedExchange(EXCHANGE_ID, instruments, journal_sink=None)
+        exchange = SimulatedExchange(EXCHANGE_ID, instruments, journal_sink=journal)
         if entries:
-            exchange.recover(entries)
-        exchange.journal_sink = journal
+            exchange.recover(entries)  # replays silently: nothing is journaled again
     limits = RiskLimits(market_order_collar_pct=Decimal(settings.market_order_collar_pct))
     deps = Deps(clock=clock, ids=new_id, calendar=calendar, instruments=instruments,
                 venue=exchange, market=exchange, limits=limits,

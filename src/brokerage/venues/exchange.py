@@ -52,8 +52,12 @@ QTY_DECIMALS = 9  # internal unit: 1e-9 share
 AVG_PX_QUANTUM = Decimal("0.000001")
 OPEN, CLOSE, CONTINUOUS = "open", "close", "continuous"
 _DONE = frozenset(
-    {VenueOrdStatus.FILLED, VenueOrdStatus.CANCELED, VenueOrdStatus.EXPIRED,
-     VenueOrdStatus.REJECTED}
+    {
+        VenueOrdStatus.FILLED,
+        VenueOrdStatus.CANCELED,
+        VenueOrdStatus.EXPIRED,
+        VenueOrdStatus.REJECTED,
+    }
 )
 _CANCEL_OUTCOMES: dict[Reason, tuple[ExecType, str]] = {
     Reason.CANCELED: (ExecType.CANCELED, ""),
@@ -120,6 +124,19 @@ class SimulatedExchange:
         self._order_seq = 0
         self._journal_seq = 0
         self._replaying = False
+        self._event_handlers: dict[type, Callable[[Symbol, Any, datetime], None]] = {
+            Accepted: self._on_accepted,
+            Fill: self._on_fill,
+            Canceled: self._on_canceled,
+            Replaced: self._on_replaced,
+            AuctionFill: self._on_auction_fill,
+            Rejected: self._on_rejected,
+        }
+        self._input_handlers: dict[str, Callable[[str, Any], None]] = {
+            "submit": self.submit,
+            "cancel": self.cancel,
+            "replace": self.replace,
+        }
 
     # -- participants and listeners -------------------------------------------------------
 
@@ -154,8 +171,9 @@ class SimulatedExchange:
         self._record("submit", participant_id, _encode(request))
         order = self._new_order(participant_id, request)
         if (participant_id, request.cl_ord_id) in self._by_client:
-            self._finish(order, ExecType.REJECTED, VenueOrdStatus.REJECTED, request.ts,
-                         "duplicate cl_ord_id")
+            self._finish(
+                order, ExecType.REJECTED, VenueOrdStatus.REJECTED, request.ts, "duplicate cl_ord_id"
+            )
             return
         self._by_client[(participant_id, request.cl_ord_id)] = order.venue_order_id
         text = self._check_new(request)
@@ -174,8 +192,14 @@ class SimulatedExchange:
         """Cancel a working or queued order; refuse with a CancelReject when impossible."""
         self._require(participant_id)
         self._record("cancel", participant_id, _encode(request))
-        order = self._amendable(participant_id, request.cl_ord_id, request.orig_cl_ord_id,
-                                request.symbol, request.side, request.ts)
+        order = self._amendable(
+            participant_id,
+            request.cl_ord_id,
+            request.orig_cl_ord_id,
+            request.symbol,
+            request.side,
+            request.ts,
+        )
         if order is None:
             return
         self._rename(order, request.cl_ord_id)
@@ -190,14 +214,21 @@ class SimulatedExchange:
         """Change quantity, price or DAY/GTC of an open order (FIX total-quantity semantics)."""
         self._require(participant_id)
         self._record("replace", participant_id, _encode(request))
-        order = self._amendable(participant_id, request.cl_ord_id, request.orig_cl_ord_id,
-                                request.symbol, request.side, request.ts)
+        order = self._amendable(
+            participant_id,
+            request.cl_ord_id,
+            request.orig_cl_ord_id,
+            request.symbol,
+            request.side,
+            request.ts,
+        )
         if order is None:
             return
         text = self._check_replace(order, request)
         if text is not None:
-            self._cancel_reject(participant_id, request.cl_ord_id, request.orig_cl_ord_id,
-                                text, request.ts)
+            self._cancel_reject(
+                participant_id, request.cl_ord_id, request.orig_cl_ord_id, text, request.ts
+            )
             return
         self._rename(order, request.cl_ord_id)
         order.tif = request.time_in_force
@@ -351,8 +382,13 @@ class SimulatedExchange:
     # -- cancel / replace -----------------------------------------------------------------
 
     def _amendable(
-        self, participant_id: str, cl_ord_id: str, orig_cl_ord_id: str, symbol: Symbol,
-        side: Side, ts: datetime,
+        self,
+        participant_id: str,
+        cl_ord_id: str,
+        orig_cl_ord_id: str,
+        symbol: Symbol,
+        side: Side,
+        ts: datetime,
     ) -> _VenueOrder | None:
         """Find the open order a cancel/replace names, or send a CancelReject and return None."""
         venue_order_id = self._by_client.get((participant_id, orig_cl_ord_id))
@@ -410,48 +446,40 @@ class SimulatedExchange:
 
     def _apply(self, symbol: Symbol, events: list[Event], ts: datetime) -> None:
         """Turn book events into reports, prints and quotes."""
+        handlers = self._event_handlers
         for event in events:
-            kind = type(event)
-            if kind is Fill:
-                self._on_fill(symbol, event, ts)  # type: ignore[arg-type]
-            elif kind is Accepted:
-                self._on_accepted(event, ts)  # type: ignore[arg-type]
-            elif kind is Canceled:
-                self._on_canceled(event, ts)  # type: ignore[arg-type]
-            elif kind is Replaced:
-                self._on_replaced(event, ts)  # type: ignore[arg-type]
-            elif kind is AuctionFill:
-                self._on_auction_fill(symbol, event, ts)  # type: ignore[arg-type]
-            else:
-                raise RuntimeError(f"book refused an admitted order: {event}")
+            handlers[type(event)](symbol, event, ts)
         self._publish_quote(symbol, ts)
 
-    def _on_accepted(self, event: Accepted, ts: datetime) -> None:
-        order = self._live[event.order_id]  # type: ignore[index]
+    def _on_rejected(self, symbol: Symbol, event: Rejected, ts: datetime) -> None:
+        raise RuntimeError(f"book refused an admitted order: {event}")
+
+    def _on_accepted(self, symbol: Symbol, event: Accepted, ts: datetime) -> None:
+        order = self._live[event.order_id]
         if order.status is VenueOrdStatus.PENDING_NEW:
             order.status = VenueOrdStatus.NEW
             self._report(order, ExecType.NEW, ts)
 
     def _on_fill(self, symbol: Symbol, event: Fill, ts: datetime) -> None:
-        taker = self._live[event.taker_id]  # type: ignore[index]
-        maker = self._live[event.maker_id]  # type: ignore[index]
+        taker = self._live[event.taker_id]
+        maker = self._live[event.maker_id]
         self._fill(maker, event.qty, event.price, ts, "added")
         self._fill(taker, event.qty, event.price, ts, "removed")
         self._print(symbol, event.price, event.qty, ts)
 
     def _on_auction_fill(self, symbol: Symbol, event: AuctionFill, ts: datetime) -> None:
-        self._fill(self._live[event.buy_id], event.qty, event.price, ts, "auction")  # type: ignore[index]
-        self._fill(self._live[event.sell_id], event.qty, event.price, ts, "auction")  # type: ignore[index]
+        self._fill(self._live[event.buy_id], event.qty, event.price, ts, "auction")
+        self._fill(self._live[event.sell_id], event.qty, event.price, ts, "auction")
         self._print(symbol, event.price, event.qty, ts)
 
-    def _on_canceled(self, event: Canceled, ts: datetime) -> None:
-        order = self._live[event.order_id]  # type: ignore[index]
+    def _on_canceled(self, symbol: Symbol, event: Canceled, ts: datetime) -> None:
+        order = self._live[event.order_id]
         exec_type, text = _CANCEL_OUTCOMES[event.reason]
         status = VenueOrdStatus(exec_type.value)
         self._finish(order, exec_type, status, ts, text)
 
-    def _on_replaced(self, event: Replaced, ts: datetime) -> None:
-        order = self._live[event.order_id]  # type: ignore[index]
+    def _on_replaced(self, symbol: Symbol, event: Replaced, ts: datetime) -> None:
+        order = self._live[event.order_id]
         order.price = event.price
         self._report(order, ExecType.REPLACED, ts)
 
@@ -467,7 +495,11 @@ class SimulatedExchange:
         self._report(order, ExecType.TRADE, ts, qty, price, liquidity=liquidity)
 
     def _finish(
-        self, order: _VenueOrder, exec_type: ExecType, status: VenueOrdStatus, ts: datetime,
+        self,
+        order: _VenueOrder,
+        exec_type: ExecType,
+        status: VenueOrdStatus,
+        ts: datetime,
         text: str = "",
     ) -> None:
         order.status = status
@@ -492,15 +524,22 @@ class SimulatedExchange:
             if order.venue_order_id not in self._live:
                 continue
             if queue == CLOSE or order.tif is TimeInForce.OPG:
-                self._finish(order, ExecType.EXPIRED, VenueOrdStatus.EXPIRED, now,
-                             "auction remainder expired")
+                self._finish(
+                    order,
+                    ExecType.EXPIRED,
+                    VenueOrdStatus.EXPIRED,
+                    now,
+                    "auction remainder expired",
+                )
             else:
                 self._apply(symbol, self._enter_book(order), now)
 
     def _expire_day_orders(self, now: datetime, include_extended: bool) -> None:
         expiring = [
-            o for o in self._live.values()
-            if not o.queue and o.tif is TimeInForce.DAY
+            o
+            for o in self._live.values()
+            if not o.queue
+            and o.tif is TimeInForce.DAY
             and (include_extended or not o.extended_hours)
         ]
         for order in expiring:
@@ -517,8 +556,14 @@ class SimulatedExchange:
     # -- output ---------------------------------------------------------------------------
 
     def _report(
-        self, order: _VenueOrder, exec_type: ExecType, ts: datetime, last_qty: int = 0,
-        last_px: int = 0, text: str = "", liquidity: str = "",
+        self,
+        order: _VenueOrder,
+        exec_type: ExecType,
+        ts: datetime,
+        last_qty: int = 0,
+        last_px: int = 0,
+        text: str = "",
+        liquidity: str = "",
     ) -> None:
         self._exec_seq += 1
         amends = exec_type is ExecType.REPLACED or exec_type is ExecType.CANCELED
@@ -542,8 +587,7 @@ class SimulatedExchange:
             text=text,
             liquidity=liquidity,
         )
-        if exec_type is not ExecType.REJECTED or text != "duplicate cl_ord_id":
-            self._latest[order.venue_order_id] = report
+        self._latest[order.venue_order_id] = report
         self._reports.setdefault(order.participant, []).append((self._exec_seq, report))
         handler = self._on_report.get(order.participant)
         if handler is not None and not self._replaying:
@@ -560,14 +604,20 @@ class SimulatedExchange:
         book = self._book(symbol)
         bid, ask = book.top(Side.BUY), book.top(Side.SELL)
         quote = TopOfBook(
-            self.venue_id, symbol,
-            None if bid is None else _px(bid[0]), _qty(0 if bid is None else bid[1]),
-            None if ask is None else _px(ask[0]), _qty(0 if ask is None else ask[1]),
+            self.venue_id,
+            symbol,
+            None if bid is None else _px(bid[0]),
+            _qty(0 if bid is None else bid[1]),
+            None if ask is None else _px(ask[0]),
+            _qty(0 if ask is None else ask[1]),
             ts,
         )
         last = self._quotes.get(symbol)
         if last is not None and (last.bid, last.bid_size, last.ask, last.ask_size) == (
-            quote.bid, quote.bid_size, quote.ask, quote.ask_size
+            quote.bid,
+            quote.bid_size,
+            quote.ask,
+            quote.ask_size,
         ):
             return
         self._quotes[symbol] = quote
@@ -582,8 +632,7 @@ class SimulatedExchange:
             return
         self._journal_seq += 1
         self._sink(
-            {"seq": self._journal_seq, "op": op, "participant": participant_id,
-             "request": payload}
+            {"seq": self._journal_seq, "op": op, "participant": participant_id, "request": payload}
         )
 
     def _replay_one(self, entry: dict[str, Any]) -> None:
@@ -592,9 +641,7 @@ class SimulatedExchange:
             self.set_phase(MarketPhase(payload["phase"]), datetime.fromisoformat(payload["now"]))
             return
         self._on_report.setdefault(participant, None)
-        request_type = _REQUEST_TYPES[op]
-        handler = getattr(self, op)
-        handler(participant, _decode(request_type, payload))
+        self._input_handlers[op](participant, _decode(_REQUEST_TYPES[op], payload))
 
     def _require(self, participant_id: str) -> None:
         if participant_id not in self._on_report:

@@ -138,7 +138,7 @@ class _Level:
 
 
 class _BookSide:
-    __slots__ = ("best", "heap", "levels", "sign", "side")
+    __slots__ = ("best", "heap", "levels", "side", "sign")
 
     def __init__(self, side: Side) -> None:
         self.side = side

@@ -116,8 +116,13 @@ def _encode_add(c: Any) -> dict[str, Any]:
 
 def _decode_add(d: dict[str, Any]) -> AddOrder:
     return AddOrder(
-        d["symbol"], d["order_id"], d["owner"], Side(d["side"]), OrderKind(d["kind"]),
-        d["price"], d["qty"],
+        d["symbol"],
+        d["order_id"],
+        d["owner"],
+        Side(d["side"]),
+        OrderKind(d["kind"]),
+        d["price"],
+        d["qty"],
     )
 
 
