@@ -112,7 +112,7 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
         from brokerage.venues.liquidity import LiquidityAgents
 
         liquidity = LiquidityAgents(exchange, instruments, seed=settings.liquidity_seed)
-        liquidity.resume(clock.now()) if entries else liquidity.seed_books(clock.now())
+        liquidity.seed_books(clock.now())
 
     def loader(index: int) -> Any:
         return load_partition(store, deps, index, settings.partitions)
