@@ -195,16 +195,18 @@ class OrderBook:
             own, opposite, limit = self._bids, self._asks, price
         else:
             own, opposite, limit = self._asks, self._bids, -price
+        filled = 0
         if opposite.best <= limit:
-            qty = self._match(order_id, opposite, limit, qty, events)
-            if not qty:
+            remaining = self._match(order_id, opposite, limit, qty, events)
+            if not remaining:
                 return events
+            filled, qty = qty - remaining, remaining
         # Inlined _rest: this is the hottest path of the engine.
         level = own.levels.get(-price if own.sign < 0 else price)
         if level is None:
             level = own.new_level(-price if own.sign < 0 else price, price)
         self._seq = seq = self._seq + 1
-        order = _Order(order_id, owner, price, qty, 0, seq)
+        order = _Order(order_id, owner, price, qty, filled, seq)
         order.level = level
         tail = level.tail
         if tail is None:
