@@ -13,6 +13,7 @@ books and the same execution reports. Callbacks and listeners are silent during 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -50,6 +51,10 @@ from brokerage.venues.matching.book import (
 PRICE_DECIMALS = 4  # internal tick: 0.0001
 QTY_DECIMALS = 9  # internal unit: 1e-9 share
 AVG_PX_QUANTUM = Decimal("0.000001")
+# Per participant: reports kept for executions() and finished orders kept for order_status()
+# and duplicate detection; beyond it the oldest are dropped (a day of liquidity churn is
+# millions of orders).
+HISTORY_LIMIT = 100_000
 OPEN, CLOSE, CONTINUOUS = "open", "close", "continuous"
 _DONE = frozenset(
     {
@@ -102,8 +107,10 @@ class SimulatedExchange:
         venue_id: VenueId,
         instruments: Mapping[Symbol, Instrument],
         journal_sink: Callable[[dict[str, Any]], None] | None = None,
+        history_limit: int = HISTORY_LIMIT,
     ) -> None:
         self.venue_id = venue_id
+        self._history_limit = history_limit
         self._instruments = dict(instruments)
         self._sink = journal_sink
         self._phase = MarketPhase.CLOSED
@@ -114,8 +121,11 @@ class SimulatedExchange:
         self._queues: dict[str, dict[Symbol, list[_VenueOrder]]] = {OPEN: {}, CLOSE: {}}
         self._by_client: dict[tuple[str, str], VenueOrderId] = {}
         self._latest: dict[VenueOrderId, ExecutionReport] = {}
-        self._reports: dict[str, list[tuple[int, ExecutionReport]]] = {}
-        self._cancel_rejects: dict[str, list[CancelReject]] = {}
+        self._reports: dict[str, deque[tuple[int, ExecutionReport]]] = {}
+        self._cancel_rejects: dict[str, deque[CancelReject]] = {}
+        self._finished: dict[str, deque[VenueOrderId]] = {}
+        self._client_ids: dict[VenueOrderId, list[str]] = {}
+        self._limits: dict[str, int] = {}
         self._last_trade: dict[Symbol, TradePrint] = {}
         self._quotes: dict[Symbol, TopOfBook] = {}
         self._trade_listeners: list[Callable[[TradePrint], None]] = []
@@ -145,10 +155,20 @@ class SimulatedExchange:
         participant_id: str,
         on_report: ReportHandler,
         on_cancel_reject: CancelRejectHandler | None = None,
+        history_limit: int | None = None,
     ) -> None:
-        """Register a participant; its reports (and cancel rejects) go to the callbacks."""
+        """Register a participant; its reports (and cancel rejects) go to the callbacks.
+
+        `history_limit` caps what is kept for `executions()` and `order_status()` of this
+        participant (default: the exchange's); a market maker that churns quotes keeps little.
+        """
         self._on_report[participant_id] = on_report
         self._on_cancel_reject[participant_id] = on_cancel_reject
+        if history_limit is not None:
+            self._limits[participant_id] = history_limit
+            for store in (self._reports, self._cancel_rejects):
+                if participant_id in store:
+                    store[participant_id] = deque(store[participant_id], maxlen=history_limit)
 
     def add_trade_listener(self, listener: Callable[[TradePrint], None]) -> None:
         """Call `listener` with every trade print."""
@@ -168,7 +188,7 @@ class SimulatedExchange:
     def submit(self, participant_id: str, request: NewOrderRequest) -> None:
         """Accept, queue, match or reject a new order; report through the callback."""
         self._require(participant_id)
-        self._record("submit", participant_id, _encode(request))
+        self._record("submit", participant_id, request)
         order = self._new_order(participant_id, request)
         if (participant_id, request.cl_ord_id) in self._by_client:
             self._finish(
@@ -176,6 +196,7 @@ class SimulatedExchange:
             )
             return
         self._by_client[(participant_id, request.cl_ord_id)] = order.venue_order_id
+        self._client_ids[order.venue_order_id] = [request.cl_ord_id]
         text = self._check_new(request)
         route = ""
         if text is None:
@@ -191,7 +212,7 @@ class SimulatedExchange:
     def cancel(self, participant_id: str, request: CancelRequest) -> None:
         """Cancel a working or queued order; refuse with a CancelReject when impossible."""
         self._require(participant_id)
-        self._record("cancel", participant_id, _encode(request))
+        self._record("cancel", participant_id, request)
         order = self._amendable(
             participant_id,
             request.cl_ord_id,
@@ -213,7 +234,7 @@ class SimulatedExchange:
     def replace(self, participant_id: str, request: ReplaceRequest) -> None:
         """Change quantity, price or DAY/GTC of an open order (FIX total-quantity semantics)."""
         self._require(participant_id)
-        self._record("replace", participant_id, _encode(request))
+        self._record("replace", participant_id, request)
         order = self._amendable(
             participant_id,
             request.cl_ord_id,
@@ -246,7 +267,7 @@ class SimulatedExchange:
 
     def set_phase(self, phase: MarketPhase, now: datetime) -> None:
         """Move to a trading phase, running the auctions and expiries that the move implies."""
-        self._record("set_phase", None, {"phase": phase.value, "now": now.isoformat()})
+        self._record("set_phase", None, _PhaseChange(phase, now))
         previous, self._phase = self._phase, phase
         if previous == phase:
             return
@@ -286,6 +307,14 @@ class SimulatedExchange:
     def executions(self, participant_id: str, since_seq: int = 0) -> list[ExecutionReport]:
         """Return the reports sent to a participant whose exec_id number exceeds since_seq."""
         return [r for seq, r in self._reports.get(participant_id, []) if seq > since_seq]
+
+    def open_orders(self, participant_id: str) -> list[ExecutionReport]:
+        """Return the latest report of each open (working or queued) order of a participant."""
+        return [
+            self._latest[vid]
+            for vid, order in self._live.items()
+            if order.participant == participant_id
+        ]
 
     def cancel_rejects(self, participant_id: str) -> list[CancelReject]:
         """Return the cancel/replace rejects sent to a participant."""
@@ -422,6 +451,7 @@ class SimulatedExchange:
 
     def _rename(self, order: _VenueOrder, cl_ord_id: str) -> None:
         self._by_client[(order.participant, cl_ord_id)] = order.venue_order_id
+        self._client_ids[order.venue_order_id].append(cl_ord_id)
         order.orig_cl_ord_id, order.cl_ord_id = order.cl_ord_id, cl_ord_id
 
     def _replace_queued(
@@ -437,7 +467,7 @@ class SimulatedExchange:
         self, participant_id: str, cl_ord_id: str, orig_cl_ord_id: str, text: str, ts: datetime
     ) -> None:
         reject = CancelReject(self.venue_id, cl_ord_id, orig_cl_ord_id, text, ts)
-        self._cancel_rejects.setdefault(participant_id, []).append(reject)
+        self._history(self._cancel_rejects, participant_id).append(reject)
         handler = self._on_cancel_reject.get(participant_id)
         if handler is not None and not self._replaying:
             handler(reject)
@@ -588,10 +618,32 @@ class SimulatedExchange:
             liquidity=liquidity,
         )
         self._latest[order.venue_order_id] = report
-        self._reports.setdefault(order.participant, []).append((self._exec_seq, report))
+        self._history(self._reports, order.participant).append((self._exec_seq, report))
+        if order.status in _DONE:
+            self._retire(order)
         handler = self._on_report.get(order.participant)
         if handler is not None and not self._replaying:
             handler(report)
+
+    def _history(self, store: dict[str, deque[Any]], participant_id: str) -> deque[Any]:
+        history = store.get(participant_id)
+        if history is None:
+            limit = self._limits.get(participant_id, self._history_limit)
+            history = store[participant_id] = deque(maxlen=limit)
+        return history
+
+    def _retire(self, order: _VenueOrder) -> None:
+        """Remember a finished order; forget the oldest beyond the history limit."""
+        finished = self._finished.get(order.participant)
+        if finished is None:
+            finished = self._finished[order.participant] = deque()
+        finished.append(order.venue_order_id)
+        limit = self._limits.get(order.participant, self._history_limit)
+        while len(finished) > limit:
+            oldest = finished.popleft()
+            self._latest.pop(oldest, None)
+            for cl_ord_id in self._client_ids.pop(oldest, ()):
+                self._by_client.pop((order.participant, cl_ord_id), None)
 
     def _print(self, symbol: Symbol, price: int, qty: int, ts: datetime) -> None:
         trade = TradePrint(self.venue_id, symbol, _px(price), _qty(qty), ts)
@@ -627,18 +679,23 @@ class SimulatedExchange:
 
     # -- journal --------------------------------------------------------------------------
 
-    def _record(self, op: str, participant_id: str | None, payload: dict[str, Any]) -> None:
+    def _record(self, op: str, participant_id: str | None, request: Any) -> None:
         if self._sink is None or self._replaying:
             return
         self._journal_seq += 1
         self._sink(
-            {"seq": self._journal_seq, "op": op, "participant": participant_id, "request": payload}
+            {
+                "seq": self._journal_seq,
+                "op": op,
+                "participant": participant_id,
+                "request": _encode(request),
+            }
         )
 
     def _replay_one(self, entry: dict[str, Any]) -> None:
         op, participant, payload = entry["op"], entry["participant"], entry["request"]
         if op == "set_phase":
-            self.set_phase(MarketPhase(payload["phase"]), datetime.fromisoformat(payload["now"]))
+            self.set_phase(MarketPhase(payload["phase"]), datetime.fromisoformat(payload["ts"]))
             return
         self._on_report.setdefault(participant, None)
         self._input_handlers[op](participant, _decode(_REQUEST_TYPES[op], payload))
@@ -713,6 +770,14 @@ def _check_price(instrument: Instrument, price: Decimal | None) -> str | None:
 
 # -- journal codec ----------------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class _PhaseChange:
+    phase: MarketPhase
+    ts: datetime
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 _REQUEST_TYPES: dict[str, type] = {
     "submit": NewOrderRequest,
     "cancel": CancelRequest,
@@ -723,6 +788,7 @@ _ENCODE_FIELD: dict[str, Callable[[Any], Any]] = {
     "limit_price": lambda v: None if v is None else str(v),
     "ts": lambda v: v.isoformat(),
     "side": lambda v: v.value,
+    "phase": lambda v: v.value,
     "order_type": lambda v: v.value,
     "time_in_force": lambda v: v.value,
 }
@@ -742,10 +808,10 @@ def _identity(value: Any) -> Any:
 
 
 def _encode(request: Any) -> dict[str, Any]:
-    return {
-        f.name: _ENCODE_FIELD.get(f.name, _identity)(getattr(request, f.name))
-        for f in fields(request)
-    }
+    names = _FIELD_NAMES.get(type(request))
+    if names is None:
+        names = _FIELD_NAMES[type(request)] = tuple(f.name for f in fields(request))
+    return {name: _ENCODE_FIELD.get(name, _identity)(getattr(request, name)) for name in names}
 
 
 def _decode(request_type: type, payload: dict[str, Any]) -> Any:

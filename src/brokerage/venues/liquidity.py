@@ -37,6 +37,7 @@ ONE_DOLLAR = 10_000  # ticks
 PENNY = 100  # ticks
 HALF_SPREAD_BPS = 1
 LEVEL_GAP_BPS = 0.5
+QUOTE_HISTORY_LIMIT = 1_000  # reports the exchange keeps for us: we track our own quotes
 QUOTE_LOTS = (1, 20)  # quote sizes: 100 to 2000 shares
 TRADE_SIZE_SHARES = (10, 200)
 TRADE_PROBABILITY = {MarketPhase.REGULAR: 0.2, MarketPhase.PRE_MARKET: 0.02}
@@ -89,8 +90,9 @@ class LiquidityAgents:
         self._by_symbol = {s.symbol: s for s in self._states}
         self._orders: dict[str, tuple[Symbol, Side, int]] = {}
         self._next_id = 0
+        self._id_prefix = participant_id
         self._last_step: datetime | None = None
-        exchange.connect(participant_id, self._on_report)
+        exchange.connect(participant_id, self._on_report, history_limit=QUOTE_HISTORY_LIMIT)
 
     def fair_price(self, symbol: Symbol) -> Decimal:
         """Return the current fair price of a symbol."""
@@ -105,22 +107,17 @@ class LiquidityAgents:
     def resume(self, now: datetime) -> None:
         """Take over after the exchange recovered from its journal: cancel, then re-seed.
 
-        Our own cl_ord_ids continue after the highest one the exchange has seen, and each
-        fair price restarts at the symbol's last trade (or its reference price).
+        New cl_ord_ids carry the resume time, so they never collide with the earlier run's,
+        and each fair price restarts at the symbol's last trade (or its reference price).
         """
         exchange, participant = self._exchange, self.participant_id
-        reports = exchange.executions(participant)
-        used = [r.cl_ord_id for r in reports] + [
-            c.cl_ord_id for c in exchange.cancel_rejects(participant)
-        ]
-        self._next_id = max((_id_number(i) for i in used), default=0)
-        latest = {r.venue_order_id: r for r in reports}
-        for report in latest.values():
-            if report.ord_status not in _DONE:
-                request = CancelRequest(
-                    self._new_id(), report.cl_ord_id, report.symbol, report.side, now
-                )
-                exchange.cancel(participant, request)
+        self._id_prefix = f"{participant}-{now:%Y%m%dT%H%M%S}"
+        self._next_id = 0
+        for report in exchange.open_orders(participant):
+            request = CancelRequest(
+                self._new_id(), report.cl_ord_id, report.symbol, report.side, now
+            )
+            exchange.cancel(participant, request)
         for state in self._states:
             trade = exchange.last_trade(state.symbol)
             if trade is not None:
@@ -238,12 +235,7 @@ class LiquidityAgents:
 
     def _new_id(self) -> str:
         self._next_id += 1
-        return f"{self.participant_id}-{self._next_id}"
-
-
-def _id_number(cl_ord_id: str) -> int:
-    number = cl_ord_id.rpartition("-")[2]
-    return int(number) if number.isdigit() else 0
+        return f"{self._id_prefix}-{self._next_id}"
 
 
 def _regular_depth(state: _SymbolState) -> int:
