@@ -112,7 +112,7 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
         from brokerage.venues.liquidity import LiquidityAgents
 
         liquidity = LiquidityAgents(exchange, instruments, seed=settings.liquidity_seed)
-        liquidity.seed_books(clock.now())
+        liquidity.resume(clock.now()) if entries else liquidity.seed_books(clock.now())
 
     def loader(index: int) -> Any:
         return load_partition(store, deps, index, settings.partitions)
@@ -122,7 +122,10 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
     platform = Platform(deps=deps, identity=Identity(store, RealClock(), new_id), store=store,
                         partitions=partitions, exchange=exchange, liquidity=liquidity,
                         loader=loader)
-    exchange.connect(deps.participant_id, platform.on_report)
+    if venue is None:  # the simulated exchange sends refused cancels (35=9) separately
+        exchange.connect(deps.participant_id, platform.on_report, platform.on_report)
+    else:
+        exchange.connect(deps.participant_id, platform.on_report)
     if hasattr(exchange, "add_trade_listener"):
         exchange.add_trade_listener(platform.on_trade)
     return platform

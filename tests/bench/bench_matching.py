@@ -3,18 +3,27 @@
 The stream is 55% limit adds that rest, 35% cancels of live orders and 10% marketable
 orders (market orders and limit orders priced through the touch). It is generated once
 (by running it against a scratch book, so cancels name orders that are live at that point),
-then replayed against fresh books: once untimed per op for throughput, once with every Nth op
-timed for latency percentiles. This is the only place in the suite that reads a clock.
+then replayed against fresh books: untimed per op for throughput (with the cyclic garbage
+collector paused, as `timeit` does, and again with it running), then with every Nth op timed
+for latency percentiles. A second row times one liquidity-agent step over 150 symbols.
+This is the only place in the suite that reads a clock.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from brokerage.adapters.instruments import load_instruments
+from brokerage.domain.ids import VenueId
+from brokerage.domain.market_hours import MarketPhase
 from brokerage.domain.orders.types import Side
+from brokerage.venues.exchange import SimulatedExchange
+from brokerage.venues.liquidity import LiquidityAgents
 from brokerage.venues.matching.book import OrderBook
 
 OPS = 1_000_000
@@ -86,13 +95,20 @@ def _apply(book: OrderBook, op: Op) -> None:
     _dispatch(book)[op[0]](*op[1])
 
 
-def measure_throughput(stream: list[Op]) -> float:
+def measure_throughput(stream: list[Op], collect_garbage: bool = False) -> float:
     """Replay the stream on a fresh book; return operations per second."""
     handlers = _dispatch(OrderBook())
-    started = time.perf_counter_ns()
-    for code, args in stream:
-        handlers[code](*args)
-    elapsed_ns = time.perf_counter_ns() - started
+    was_enabled = gc.isenabled()
+    if not collect_garbage:
+        gc.disable()
+    try:
+        started = time.perf_counter_ns()
+        for code, args in stream:
+            handlers[code](*args)
+        elapsed_ns = time.perf_counter_ns() - started
+    finally:
+        if was_enabled:
+            gc.enable()
     return len(stream) / (elapsed_ns / 1e9)
 
 
@@ -114,19 +130,45 @@ def measure_latency(stream: list[Op]) -> tuple[float, float]:
     return p50, p99
 
 
+def measure_liquidity_step(symbols: int = 150, steps: int = 200) -> dict[str, Any]:
+    """Time LiquidityAgents.step over `symbols` instruments, one simulated second apart."""
+    instruments = dict(sorted(load_instruments().items())[:symbols])
+    start = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    exchange = SimulatedExchange(VenueId("BENCH"), instruments)
+    exchange.set_phase(MarketPhase.REGULAR, start)
+    agents = LiquidityAgents(exchange, instruments, seed=SEED)
+    agents.seed_books(start)
+    samples = []
+    for n in range(1, steps + 1):
+        started = time.perf_counter_ns()
+        agents.step(start + timedelta(seconds=n))
+        samples.append(time.perf_counter_ns() - started)
+    samples.sort()
+    return {
+        "name": f"liquidity step ({len(instruments)} symbols)",
+        "steps": steps,
+        "mean_ms": round(sum(samples) / len(samples) / 1e6, 2),
+        "p50_ms": round(samples[len(samples) // 2] / 1e6, 2),
+        "p99_ms": round(samples[int(len(samples) * 0.99)] / 1e6, 2),
+    }
+
+
 def run(ops: int = OPS) -> list[dict[str, Any]]:
-    """Run the matching benchmark and return one result row."""
+    """Run the matching and liquidity benchmarks and return their result rows."""
     stream = build_stream(ops)
     ops_per_s = measure_throughput(stream)
+    ops_per_s_gc = measure_throughput(stream, collect_garbage=True)
     p50_us, p99_us = measure_latency(stream)
     return [
         {
             "name": "matching engine",
             "ops": len(stream),
             "ops_per_s": round(ops_per_s),
+            "ops_per_s_gc_on": round(ops_per_s_gc),
             "p50_us": round(p50_us, 2),
             "p99_us": round(p99_us, 2),
-        }
+        },
+        measure_liquidity_step(),
     ]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -117,7 +117,8 @@ class SimulatedExchange:
         self._books: dict[Symbol, OrderBook] = {}
         self._on_report: dict[str, ReportHandler | None] = {}
         self._on_cancel_reject: dict[str, CancelRejectHandler | None] = {}
-        self._live: dict[VenueOrderId, _VenueOrder] = {}
+        # Keyed by venue order id, which is also the order's id inside the book.
+        self._live: dict[Hashable, _VenueOrder] = {}
         self._queues: dict[str, dict[Symbol, list[_VenueOrder]]] = {OPEN: {}, CLOSE: {}}
         self._by_client: dict[tuple[str, str], VenueOrderId] = {}
         self._latest: dict[VenueOrderId, ExecutionReport] = {}
@@ -166,9 +167,12 @@ class SimulatedExchange:
         self._on_cancel_reject[participant_id] = on_cancel_reject
         if history_limit is not None:
             self._limits[participant_id] = history_limit
-            for store in (self._reports, self._cancel_rejects):
-                if participant_id in store:
-                    store[participant_id] = deque(store[participant_id], maxlen=history_limit)
+            if participant_id in self._reports:
+                old = self._reports[participant_id]
+                self._reports[participant_id] = deque(old, maxlen=history_limit)
+            if participant_id in self._cancel_rejects:
+                rejects = self._cancel_rejects[participant_id]
+                self._cancel_rejects[participant_id] = deque(rejects, maxlen=history_limit)
 
     def add_trade_listener(self, listener: Callable[[TradePrint], None]) -> None:
         """Call `listener` with every trade print."""
@@ -311,8 +315,8 @@ class SimulatedExchange:
     def open_orders(self, participant_id: str) -> list[ExecutionReport]:
         """Return the latest report of each open (working or queued) order of a participant."""
         return [
-            self._latest[vid]
-            for vid, order in self._live.items()
+            self._latest[order.venue_order_id]
+            for order in self._live.values()
             if order.participant == participant_id
         ]
 

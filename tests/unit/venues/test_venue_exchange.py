@@ -285,3 +285,22 @@ def test_journal_entries_are_numbered_json_dicts():
     assert [e["seq"] for e in journal] == [1, 2]
     assert journal[1]["request"]["limit_price"] == "100.00"
     assert journal[1]["request"]["side"] == Side.BUY.value
+
+
+def test_open_orders_lists_working_and_queued_orders_only():
+    exchange, _ = an_exchange()
+    exchange.submit("ann", a_new_order("a1"))
+    exchange.submit("ann", a_new_order("a2", price=None))  # expires: empty offer side
+    exchange.submit("ann", a_new_order("a3", tif=TimeInForce.CLS))
+    exchange.submit("bob", a_new_order("b1"))
+    assert [r.cl_ord_id for r in exchange.open_orders("ann")] == ["a1", "a3"]
+
+
+def test_history_beyond_the_limit_drops_the_oldest_reports_and_finished_orders():
+    exchange, inbox = an_exchange()
+    exchange.connect("ann", inbox["ann"].reports.append, history_limit=2)
+    for n in range(3):
+        exchange.submit("ann", a_new_order(f"m{n}", price=None))  # NEW + EXPIRED each
+    assert exchange.executions("ann") == inbox["ann"].reports[-2:]
+    assert exchange.order_status("ann", "m0") is None
+    assert exchange.order_status("ann", "m2").exec_type is ExecType.EXPIRED
