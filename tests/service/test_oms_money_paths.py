@@ -192,3 +192,30 @@ async def test_settlement_makes_deposits_and_proceeds_withdrawable(world):
     assert record.amount == Decimal("10")
     assert cash(platform, account).posted == Decimal("5990")
     assert_books_balance(platform)
+
+
+async def test_a_replace_moves_the_hold_to_the_new_version(world):
+    platform, venue, account = world
+    old = await platform.execute(account, buy(account, "2", "100.00"))
+    await settle_queue(platform)
+    new = await platform.execute(account, cmd.ReplaceOrder(AccountId(account), old.id,
+                                                           limit_price=Decimal("95.00")))
+    await settle_queue(platform)
+    assert old.status == OrderStatus.REPLACED
+    assert new.status == OrderStatus.NEW and new.replaces == old.id
+    assert cash(platform, account).debits_pending == Decimal("190.00")
+    assert platform.state_for(account).ledger.open_holds(ref=old.id) == []
+    assert_books_balance(platform)
+
+
+async def test_a_replace_needing_more_than_buying_power_is_refused_and_changes_nothing(world):
+    platform, _, account = world
+    old = await platform.execute(account, buy(account, "5", "100.00"))
+    await settle_queue(platform)
+    with pytest.raises(Refused) as refused:
+        await platform.execute(account, cmd.ReplaceOrder(AccountId(account), old.id,
+                                                         quantity=Decimal("20")))
+    assert refused.value.code == "RISK_INSUFFICIENT_BUYING_POWER"
+    assert old.status == OrderStatus.NEW
+    assert cash(platform, account).debits_pending == Decimal("500.00")
+    assert_books_balance(platform)

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -106,7 +106,7 @@ class Identity:
         with self._store.read() as conn:
             row = conn.execute(select(tables.sessions).where(
                 tables.sessions.c.token_digest == passwords.token_digest(token))).first()
-        if row is None or row.expires_at <= self._clock_now_aware():
+        if row is None or row.expires_at <= self._clock.now():
             raise Unauthorized("UNAUTHORIZED", "the token is missing, wrong or expired")
         return self._principal(row.user_id)
 
@@ -133,6 +133,3 @@ class Identity:
         if account is None:
             raise Unauthorized("UNAUTHORIZED", "this user has no account")
         return Principal(user_id=user_id, account_id=account.id, is_admin=bool(user.is_admin))
-
-    def _clock_now_aware(self) -> datetime:
-        return self._clock.now()

@@ -12,7 +12,7 @@ from brokerage.domain.ledger import (
     firm_clearing_cash,
     firm_street_securities,
 )
-from brokerage.domain.money import USD, ZERO, usd
+from brokerage.domain.money import USD, ZERO, cents_up, usd
 from brokerage.domain.orders import events as ev
 from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.types import Side
@@ -199,20 +199,17 @@ def _on_replaced(ctx: Context, new: Order, report: ExecutionReport) -> None:
     if old is not None:
         apply_event(ctx, old, ev.Replaced(_eid(state), old.id, now, new.id))
         finish(ctx, old, "order replaced: hold moves to the new version")
-    finish_holds_of = [h for h in state.ledger.open_holds(ref=new.id)]
-    for hold in finish_holds_of:
+    for hold in state.ledger.open_holds(ref=new.id):  # the top-up made at the request
         transfer = state.ledger.void(TransferId(state.deps.ids()), hold.id, now, memo="replace")
         record_transfer(ctx, transfer, new.account_id)
-    asset, amount = _hold_need(state, new, old)
+    asset, amount = _hold_need(new)
     hold_id = place_hold(ctx, new, asset, amount)
     apply_event(ctx, new, ev.RiskAccepted(_eid(state), new.id, now, hold_id))
     apply_event(ctx, new, ev.Routed(_eid(state), new.id, now, report.venue, new.id))
     apply_event(ctx, new, ev.VenueAccepted(_eid(state), new.id, now, report.venue_order_id))
 
 
-def _hold_need(state: PartitionState, new: Order, old: Order | None) -> tuple[str, Decimal]:
-    from brokerage.domain.money import cents_up
-
+def _hold_need(new: Order) -> tuple[str, Decimal]:
     assert new.quantity is not None
     if new.side == Side.SELL:
         return new.symbol, new.quantity

@@ -17,7 +17,6 @@ from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side, TimeInForce
 from brokerage.domain.orders.validation import OrderRequest, first_problem
 from brokerage.domain.risk import (
-    AccountRiskState,
     InvalidOrderIntent,
     MarketContext,
     OrderIntent,
@@ -309,7 +308,7 @@ def _check_replacement(ctx: Context, old: Order, new: Order) -> None:
     held = sum((state.ledger.pending_remaining(h.id) for h in state.ledger.open_holds(ref=old.id)),
                ZERO)
     asset = USD if old.side == Side.BUY else old.symbol
-    _credit(account, asset, held)
+    release(account, asset, held)  # count the old version's hold as free for the check
     try:
         decision = check(intent, instrument, account, market, state.deps.limits,
                          state.kill_switches, now)
@@ -320,10 +319,6 @@ def _check_replacement(ctx: Context, old: Order, new: Order) -> None:
                       status=403 if "INSUFFICIENT" in str(decision.code) else 422)
     if decision.hold_amount > held:
         place_hold(ctx, new, asset, decision.hold_amount - held)
-
-
-def _credit(account: AccountRiskState, asset: str, amount: Decimal) -> None:
-    release(account, asset, amount)
 
 
 def _eid(state: PartitionState) -> EventId:
