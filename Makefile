@@ -31,6 +31,7 @@ services:
 
 test: install services
 	BROKERAGE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest tests
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/lint-imports
 
 bench: install services

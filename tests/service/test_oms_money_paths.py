@@ -1,4 +1,4 @@
-"""The OMS against a real database (SQLite and PostgreSQL): every money path keeps its invariants."""
+"""The OMS on a real database (SQLite and PostgreSQL): every money path keeps its invariants."""
 
 import asyncio
 from decimal import Decimal
@@ -114,7 +114,7 @@ async def test_a_sell_realizes_profit_fifo_and_leaves_the_proceeds_unsettled(wor
 
 
 async def test_cancel_releases_the_hold(world):
-    platform, venue, account = world
+    platform, _, account = world
     order = await platform.execute(account, buy(account, "5", "100.00"))
     await settle_queue(platform)
     await platform.execute(account, cmd.CancelOrder(AccountId(account), order.id))
@@ -195,7 +195,7 @@ async def test_settlement_makes_deposits_and_proceeds_withdrawable(world):
 
 
 async def test_a_replace_moves_the_hold_to_the_new_version(world):
-    platform, venue, account = world
+    platform, _, account = world
     old = await platform.execute(account, buy(account, "2", "100.00"))
     await settle_queue(platform)
     new = await platform.execute(account, cmd.ReplaceOrder(AccountId(account), old.id,

@@ -17,7 +17,7 @@ class InvalidAmount(ValueError):
 
 def to_decimal(value: object) -> Decimal:
     """Read a str/int/Decimal as a finite Decimal; refuse floats and junk."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise InvalidAmount(f"not a decimal amount: {value!r}")
     try:
         result = Decimal(str(value)) if not isinstance(value, Decimal) else value

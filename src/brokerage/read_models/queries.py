@@ -108,7 +108,8 @@ def positions(platform: Platform, account_id: str, with_lots: bool = True) -> li
     return out
 
 
-def realized_closures(platform: Platform, account_id: str, symbol: str | None = None) -> list[dict[str, Any]]:
+def realized_closures(platform: Platform, account_id: str,
+                      symbol: str | None = None) -> list[dict[str, Any]]:
     t = tables.lot_closures
     query = select(t).where(t.c.account_id == account_id).order_by(t.c.closed_at)
     if symbol:

@@ -85,7 +85,8 @@ class Identity:
             conn.execute(insert(tables.api_keys).values(
                 key_id=key_id, secret_digest=passwords.token_digest(secret), user_id=user_id,
                 label=label[:100], created_at=now))
-        return {"key_id": key_id, "secret_key": secret, "label": label, "created_at": now.isoformat()}
+        return {"key_id": key_id, "secret_key": secret, "label": label,
+                "created_at": now.isoformat()}
 
     def list_api_keys(self, user_id: str) -> list[dict[str, Any]]:
         with self._store.read() as conn:
@@ -129,7 +130,8 @@ class Identity:
         with self._store.read() as conn:
             user = conn.execute(select(tables.users).where(tables.users.c.id == user_id)).one()
             account = conn.execute(select(tables.accounts.c.id).where(
-                tables.accounts.c.user_id == user_id).order_by(tables.accounts.c.created_at)).first()
+                tables.accounts.c.user_id == user_id).order_by(
+                tables.accounts.c.created_at)).first()
         if account is None:
             raise Unauthorized("UNAUTHORIZED", "this user has no account")
         return Principal(user_id=user_id, account_id=account.id, is_admin=bool(user.is_admin))

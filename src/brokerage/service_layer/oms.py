@@ -13,6 +13,7 @@ never runs ahead of what is durable.
 """
 
 import asyncio
+import contextlib
 import logging
 import zlib
 from collections import deque
@@ -93,10 +94,8 @@ class Partition:
             return
         await self.drain()
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         self._task = None
 
     def execute(self, command: Any) -> Awaitable[Any]:

@@ -1,4 +1,4 @@
-"""The running platform: OMS partitions plus the timers that drive sessions, stops and settlement."""
+"""The running platform: OMS partitions and the timers that drive sessions, stops, settlement."""
 
 import asyncio
 import logging
@@ -53,7 +53,8 @@ class Platform:
     def on_report(self, report: ExecutionReport | CancelReject) -> None:
         command: Any = (cmd.ApplyExecutionReport(report) if isinstance(report, ExecutionReport)
                         else cmd.ApplyCancelReject(report))
-        order_id = report.cl_ord_id if isinstance(report, ExecutionReport) else report.orig_cl_ord_id
+        order_id = (report.cl_ord_id if isinstance(report, ExecutionReport)
+                    else report.orig_cl_ord_id)
         for partition in self.partitions:
             state: PartitionState = partition.state
             if order_id in state.orders or len(self.partitions) == 1:
@@ -151,7 +152,8 @@ class Platform:
         return sum(await self.broadcast(cmd.SettleDue(today)))
 
     async def open_account(self, account_id: str, user_id: str, number: str, kind: str) -> None:
-        await self.execute(account_id, cmd.OpenAccount(AccountId(account_id), user_id, number, kind))
+        await self.execute(account_id,
+                           cmd.OpenAccount(AccountId(account_id), user_id, number, kind))
 
     def state_for(self, account_id: str) -> PartitionState:
         state: PartitionState = self.partition_for(account_id).state

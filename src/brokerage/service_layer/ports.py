@@ -44,7 +44,8 @@ class Venue(Protocol):
 
     venue_id: str
 
-    def connect(self, participant_id: str, on_report: Callable[[ExecutionReport], None]) -> None: ...
+    def connect(self, participant_id: str,
+                on_report: Callable[[ExecutionReport], None]) -> None: ...
 
     def submit(self, participant_id: str, request: NewOrderRequest) -> None: ...
 

@@ -7,6 +7,7 @@ from brokerage.domain.ids import AccountId, EventId
 from brokerage.domain.ledger import Transfer
 from brokerage.domain.orders.events import OrderEvent
 from brokerage.domain.orders.order import Order
+from brokerage.service_layer.messagebus import OrderUpdated
 from brokerage.service_layer.oms import Context
 from brokerage.service_layer.state import PartitionState
 
@@ -15,7 +16,8 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
 
 
-def audit(ctx: Context, kind: str, entity_id: str, account_id: str | None, payload: dict[str, Any]) -> None:
+def audit(ctx: Context, kind: str, entity_id: str, account_id: str | None,
+          payload: dict[str, Any]) -> None:
     """Append an event to the hash chain and record it in the batch."""
     state: PartitionState = ctx.state
     event = state.audit.append(
@@ -66,7 +68,19 @@ def apply_event(ctx: Context, order: Order, event: OrderEvent) -> bool:
     record_order(ctx, order)
     audit(ctx, f"order.{event.kind.value}", order.id, order.account_id,
           {"from": before.value, "to": order.status.value, "event": payload})
+    _announce(ctx, order, event, payload)
     return True
+
+
+def _announce(ctx: Context, order: Order, event: OrderEvent, payload: dict[str, Any]) -> None:
+    """Publish the update once the batch is durable (only when someone listens)."""
+    bus = ctx.state.deps.bus
+    if not bus.has_listeners(OrderUpdated):
+        return
+    update = OrderUpdated(account_id=order.account_id, order_id=order.id,
+                          event=event.kind.value, order=order.to_dict(), detail=payload,
+                          ts=event.ts)
+    ctx.effects.append(lambda: bus.publish(update))
 
 
 def record_transfer(ctx: Context, transfer: Transfer, account_id: AccountId | None) -> None:

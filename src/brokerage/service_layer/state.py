@@ -14,7 +14,14 @@ from brokerage.domain.money import USD
 from brokerage.domain.orders.order import Order
 from brokerage.domain.portfolio import Position
 from brokerage.domain.risk import AccountRiskState, KillSwitches, RiskLimits
-from brokerage.service_layer.ports import Clock, IdGenerator, MarketCalendar, MarketDataSource, Venue
+from brokerage.service_layer.messagebus import EventBus
+from brokerage.service_layer.ports import (
+    Clock,
+    IdGenerator,
+    MarketCalendar,
+    MarketDataSource,
+    Venue,
+)
 
 
 @dataclass
@@ -28,6 +35,7 @@ class Deps:
     limits: RiskLimits = field(default_factory=RiskLimits)
     instant_deposit_limit: Decimal = Decimal("1000")
     participant_id: str = "oms"
+    bus: EventBus = field(default_factory=EventBus)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Rebuild a partition's in-memory state from the system of record (start-up and after a failure)."""
+"""Rebuild a partition's in-memory state from the system of record (at start and after failure)."""
 
 import json
 from collections import defaultdict

@@ -65,7 +65,8 @@ accounts = Table(
 ledger_transfers = Table(
     "ledger_transfers",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
     Column("id", String(80), nullable=False, unique=True),
     Column("kind", String(14), nullable=False),
     Column("debit", String(80), nullable=False),
@@ -118,7 +119,8 @@ orders = Table(
 order_events = Table(
     "order_events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
     Column("event_id", String(80), nullable=False, unique=True),
     Column("order_id", String(80), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
@@ -206,7 +208,8 @@ trade_settlements = Table(
 audit_events = Table(
     "audit_events",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=False),
     Column("event_id", String(80), nullable=False, unique=True),
     Column("ts", TS, nullable=False),
     Column("kind", String(80), nullable=False),
