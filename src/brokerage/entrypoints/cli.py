@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from brokerage.config import Settings
@@ -20,20 +19,36 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the whole platform (API, OMS, exchange, liquidity) in this process."""
+    import secrets
+
     import uvicorn
 
+    from brokerage.adapters.runfiles import RunLock, remove_card, run_files, write_card
     from brokerage.bootstrap import build_platform
     from brokerage.entrypoints.api.app import create_app
 
     settings = _settings(args, host=args.host, port=args.port, clock=args.clock,
                          speed=args.speed, start=args.start)
-    platform = build_platform(settings)
-    clock = platform.deps.clock
-    print(f"brokerage: {clock.name} clock at {clock.speed}x, now {clock.now().isoformat()}; "
-          f"database {settings.database_url}; http://{settings.host}:{settings.port}",
-          flush=True)
-    uvicorn.run(create_app(platform), host=settings.host, port=settings.port,
-                log_level=args.log_level, access_log=False)
+    files = run_files(settings)
+    lock = RunLock(files.lock)
+    if not lock.acquire():
+        print(f"brokerage: another server or admin command holds {files.lock}; one writer "
+              "per database", file=sys.stderr)
+        return 1
+    try:
+        platform = build_platform(settings)
+        token = secrets.token_urlsafe(32)
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        write_card(files.card, f"http://{host}:{settings.port}", token)
+        clock = platform.deps.clock
+        print(f"brokerage: {clock.name} clock at {clock.speed}x, now {clock.now().isoformat()}; "
+              f"database {settings.database_url}; http://{settings.host}:{settings.port}",
+              flush=True)
+        uvicorn.run(create_app(platform, admin_token=token), host=settings.host,
+                    port=settings.port, log_level=args.log_level, access_log=False)
+    finally:
+        remove_card(files.card)
+        lock.release()
     return 0
 
 
@@ -60,75 +75,85 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 1
 
 
-def _with_platform(args: argparse.Namespace, action: Callable[[Any], Any]) -> int:
-    """Run one operator action through the single writer (the server should be stopped)."""
+def cmd_admin(args: argparse.Namespace) -> int:
+    """Run an operator action: through the running server if there is one, else offline."""
+    from brokerage.adapters.runfiles import RunLock, read_card, run_files
+
+    path, action, body = _admin_request(args)
+    settings = _settings(args)
+    files = run_files(settings)
+    lock = RunLock(files.lock)
+    if lock.acquire():
+        try:
+            result = _admin_offline(settings, action, body)
+        finally:
+            lock.release()
+    else:
+        result = _admin_online(read_card(files.card), path, body)
+    print(json.dumps(result, default=str, indent=2))
+    return 0
+
+
+def _admin_request(args: argparse.Namespace) -> tuple[str, Callable[..., Any], dict[str, Any]]:
+    from brokerage.service_layer import operations as op
+
+    requests: dict[str, tuple[str, Callable[..., Any], Callable[[], dict[str, Any]]]] = {
+        "create-user": ("/admin/users", op.create_user, lambda: {
+            "email": args.email, "password": args.password, "account_type": args.type}),
+        "deposit": ("/admin/deposits", op.credit_deposit, lambda: {
+            "email": args.email, "amount": args.amount}),
+        "settle": ("/admin/settlements", op.settle, dict),
+        "set-status": ("/admin/account-status", op.set_status, lambda: {
+            "email": args.email, "status": args.status}),
+        "kill-switch": ("/admin/kill-switches", op.set_kill_switch, lambda: {
+            "scope": args.scope, "target": args.target, "tripped": not args.reset,
+            "reason": args.reason}),
+    }
+    path, action, body = requests[args.admin_command]
+    return path, action, body()
+
+
+def _admin_offline(settings: Settings, action: Callable[..., Any], body: dict[str, Any]) -> Any:
+    """Run the action through the single writer of a platform built for it (no server runs)."""
+    from dataclasses import replace
+
     from brokerage.bootstrap import build_platform
 
-    platform = build_platform(_settings(args, liquidity=False, clock="real"))
+    platform = build_platform(replace(settings, liquidity=False, clock="real"))
 
     async def run() -> Any:
         for partition in platform.partitions:
             partition.start()
         try:
-            return await action(platform)
+            return await action(platform, **body)
         finally:
             for partition in platform.partitions:
                 await partition.stop()
 
-    result = asyncio.run(run())
-    print(json.dumps(result, default=str, indent=2))
-    return 0
+    return asyncio.run(run())
 
 
-def _account_of(platform: Any, email: str) -> str:
-    from brokerage.service_layer.errors import NotFound
+def _admin_online(card: dict[str, Any] | None, path: str, body: dict[str, Any]) -> Any:
+    """Send the action to the running server's admin API with its admin token."""
+    import httpx
 
-    user_id = platform.identity.user_by_email(email)
-    if user_id is None:
-        raise NotFound("USER_NOT_FOUND", f"no user {email}")
-    principal = platform.identity._principal(user_id)
-    return str(principal.account_id)
+    from brokerage.service_layer.errors import Refused
 
-
-def cmd_admin(args: argparse.Namespace) -> int:
-    from brokerage.domain.accounts import AccountStatus
-    from brokerage.service_layer import commands as cmd
-
-    async def create_user(p: Any) -> Any:
-        made = p.identity.sign_up(args.email, args.password, args.type)
-        await p.open_account(made["account_id"], made["user_id"], made["account_number"],
-                             made["account_type"])
-        return made
-
-    async def credit(p: Any) -> Any:
-        account = _account_of(p, args.email)
-        record = await p.execute(account, cmd.Deposit(account, _amount(args.amount)))
-        return {"deposit": record.id, "amount": str(record.amount)}
-
-    async def settle(p: Any) -> Any:
-        return {"settled": await p.settle()}
-
-    async def set_status(p: Any) -> Any:
-        account = _account_of(p, args.email)
-        await p.execute(account, cmd.SetAccountStatus(account, AccountStatus(args.status)))
-        return {"account": account, "status": args.status}
-
-    async def kill(p: Any) -> Any:
-        await p.broadcast(cmd.SetKillSwitch(args.scope, args.target or "*", not args.reset,
-                                            args.reason))
-        return {"scope": args.scope, "target": args.target or "*", "tripped": not args.reset}
-
-    actions = {"create-user": create_user, "deposit": credit, "settle": settle,
-               "set-status": set_status, "kill-switch": kill}
-    return _with_platform(args, actions[args.admin_command])
-
-
-def _amount(text: str) -> Decimal:
+    if card is None:
+        raise Refused("SERVER_STARTING", "a server holds the database but has no card yet; "
+                      "retry in a moment")
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise SystemExit(f"brokerage: not an amount: {text}") from exc
-    return value
+        response = httpx.post(card["url"] + path, json=body, timeout=30,
+                              headers={"X-Admin-Token": card["admin_token"]})
+    except httpx.HTTPError as exc:
+        raise Refused("SERVER_UNREACHABLE", f"cannot reach the server at {card['url']}: {exc}")\
+            from exc
+    if response.is_success:
+        return response.json()
+    error = response.json() if response.headers.get("content-type", "").startswith(
+        "application/json") else {}
+    raise Refused(error.get("code", f"HTTP_{response.status_code}"),
+                  error.get("message", response.text[:200]))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _admin_parser(sub: Any) -> None:
-    admin = sub.add_parser("admin", help="operator commands (run with the server stopped)")
+    admin = sub.add_parser("admin", help="operator commands (through the server if it runs)")
     admin.set_defaults(func=cmd_admin)
     a = admin.add_subparsers(dest="admin_command", required=True)
     user = a.add_parser("create-user", help="create a user with an account")

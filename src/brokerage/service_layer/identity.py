@@ -126,6 +126,10 @@ class Identity:
                 tables.users.c.email == email.strip().lower())).first()
         return None if row is None else row.id
 
+    def principal_of(self, user_id: str) -> Principal:
+        """Return the principal (user and trading account) of a known user id."""
+        return self._principal(user_id)
+
     def _principal(self, user_id: str) -> Principal:
         with self._store.read() as conn:
             user = conn.execute(select(tables.users).where(tables.users.c.id == user_id)).one()

@@ -8,14 +8,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from brokerage.entrypoints.api.routers import account, auth, market, orders
+from brokerage.entrypoints.api.routers import account, admin, auth, market, orders
 from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.oms import Overloaded
 from brokerage.service_layer.platform import Platform
 
 
-def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
-    """Build the API around a wired platform; start and stop it with the app."""
+def create_app(platform: Platform, *, manage_lifecycle: bool = True,
+               admin_token: str | None = None) -> FastAPI:
+    """Build the API around a wired platform; start and stop it with the app.
+
+    `admin_token` admits the operator CLI to /admin (the server writes it to its card).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -28,7 +32,8 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True) -> FastAPI:
     app = FastAPI(title="brokerage", version="0.1.0", lifespan=lifespan,
                   description="Native REST API of the brokerage platform.")
     app.state.platform = platform
-    for router in (auth.router, orders.router, account.router, market.router):
+    app.state.admin_token = admin_token
+    for router in (auth.router, orders.router, account.router, market.router, admin.router):
         app.include_router(router)
     _errors(app)
     return app
