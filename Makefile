@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 WHEELS := ../shared/wheels
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 INSTRUMENTS := src/brokerage/data/instruments.json
+# The order book compiled by mypyc (scripts/build_native.py); plain Python when that fails.
+BOOK := src/brokerage/venues/matching/book.py
+NATIVE := $(VENV)/.native-book
 
 .PHONY: install run test bench lint services clean
 
@@ -20,7 +23,11 @@ $(STAMP): pyproject.toml scripts/build_instruments.py
 $(INSTRUMENTS): | $(STAMP)
 	$(BIN)/python scripts/build_instruments.py
 
-install: $(STAMP) $(INSTRUMENTS)
+$(NATIVE): $(BOOK) scripts/build_native.py | $(STAMP)
+	-$(BIN)/python scripts/build_native.py
+	@touch $(NATIVE)
+
+install: $(STAMP) $(INSTRUMENTS) $(NATIVE)
 
 run: install
 	$(BIN)/brokerage serve
@@ -28,6 +35,7 @@ run: install
 # Start the local servers the suites talk to when they are stopped (never skip them).
 services:
 	@scripts/ensure_services.sh
+	@scripts/ensure_chromium.sh
 
 test: install services
 	BROKERAGE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest tests
@@ -43,4 +51,5 @@ lint: install
 	$(BIN)/mypy
 
 clean:
+	-test -x $(BIN)/python && $(BIN)/python scripts/build_native.py --clean
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 import json
 import logging
-import uuid
+import os
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +26,15 @@ EXCHANGE_ID = VenueId("XSIM")
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """Return a random (version 4) UUID string, as str(uuid.uuid4()) does, several times faster.
+
+    The OMS makes about ten ids per order; uuid.UUID's constructor was a tenth of its time.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def make_clock(settings: Settings, calendar: XnysCalendar) -> Any:
@@ -104,8 +112,13 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
         if entries:
             exchange.recover(entries)  # replays silently: nothing is journaled again
     limits = RiskLimits(market_order_collar_pct=Decimal(settings.market_order_collar_pct))
+    routed = exchange
+    if venue is None:  # the exchange and the market makers behind the smart order router
+        from brokerage.bootstrap_routing import build_router
+
+        routed = build_router(exchange, clock, new_id, store=store)
     deps = Deps(clock=clock, ids=new_id, calendar=calendar, instruments=instruments,
-                venue=exchange, market=exchange, limits=limits,
+                venue=routed, market=exchange, limits=limits,
                 instant_deposit_limit=settings.instant_deposit_limit_usd)
     liquidity = None
     if settings.liquidity and venue is None:
@@ -122,10 +135,17 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
     platform = Platform(deps=deps, identity=Identity(store, RealClock(), new_id), store=store,
                         partitions=partitions, exchange=exchange, liquidity=liquidity,
                         loader=loader)
-    if venue is None:  # the simulated exchange sends refused cancels (35=9) separately
+    from brokerage.bootstrap_routing import attach_router
+
+    if attach_router(platform):  # the router connects to every venue, the exchange included
+        pass
+    elif venue is None:  # the simulated exchange sends refused cancels (35=9) separately
         exchange.connect(deps.participant_id, platform.on_report, platform.on_report)
     else:
         exchange.connect(deps.participant_id, platform.on_report)
     if hasattr(exchange, "add_trade_listener"):
         exchange.add_trade_listener(platform.on_trade)
+    from brokerage.bootstrap_market_data import build_market_data
+
+    platform.market_data = build_market_data(platform, settings)
     return platform

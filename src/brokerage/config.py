@@ -29,6 +29,8 @@ class Settings:
     liquidity: bool = True  # run the liquidity agents on the exchange
     exchange_journal: Path | None = None  # defaults beside a SQLite database
     var_dir: Path = Path("var")
+    cache_url: str | None = None  # BROKERAGE_CACHE_URL: Redis quote cache; None keeps it in memory
+    quote_stale_after_s: int = 10  # a symbol with no update for this long is served stale
 
     @staticmethod
     def from_env(env: dict[str, str], **overrides: object) -> "Settings":
@@ -42,5 +44,7 @@ class Settings:
             values["speed"] = float(env["BROKERAGE_SPEED"])
         if env.get("BROKERAGE_PARTITIONS"):
             values["partitions"] = int(env["BROKERAGE_PARTITIONS"])
+        if env.get("BROKERAGE_CACHE_URL"):
+            values["cache_url"] = env["BROKERAGE_CACHE_URL"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Settings(**values)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from tests.conftest import PG_URL
 
 def main() -> None:
     rows: list[dict[str, object]] = []
-    for name in ("bench_risk", "bench_matching"):
+    for name in ("bench_risk", "bench_matching", "bench_market_data", "bench_streams"):
         try:
             module = importlib.import_module(f"tests.bench.{name}")
         except ImportError as exc:
@@ -18,6 +18,9 @@ def main() -> None:
     from tests.bench import bench_oms
 
     rows.extend(bench_oms.run(os.environ.get("BROKERAGE_TEST_POSTGRES_URL", PG_URL)))
+    from tests.bench import bench_http
+
+    rows.extend(bench_http.run())
     for row in rows:
         figures = ", ".join(f"{k}={v:,.1f}" if isinstance(v, float) else f"{k}={v}"
                             for k, v in row.items() if k != "name")

@@ -95,6 +95,7 @@ class ExecutionReport:  # 35=8
     ts: datetime
     text: str = ""
     liquidity: str = ""  # "added" or "removed" on fills
+    rebate: Decimal = Decimal(0)  # USD the venue pays us for this fill (payment for order flow)
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,6 +182,16 @@ def firm_fees() -> LedgerAccountId:
     return LedgerAccountId("firm:fees")
 
 
+def firm_venue_receivable(venue: str) -> LedgerAccountId:
+    """Name what a venue owes the firm (payment for order flow accrued on fills)."""
+    return LedgerAccountId(f"firm:venue:{_id_part(venue.upper())}:receivable")
+
+
+def firm_pfof_revenue() -> LedgerAccountId:
+    """Name the firm's payment-for-order-flow income account."""
+    return LedgerAccountId("firm:pfof_revenue")
+
+
 def is_customer_account(account: LedgerAccountId) -> bool:
     """Tell whether an account belongs to a customer (and so may never be overdrawn)."""
     return account.startswith(CUSTOMER_PREFIX)
@@ -235,6 +245,8 @@ class Ledger:
         self._transfers: dict[TransferId, Transfer] = {}  # insertion order is the log
         self._balances: dict[BalanceKey, Balance] = {}
         self._remaining: dict[TransferId, Decimal] = {}  # open holds only
+        # ref -> its open holds, in the order placed (an index over _remaining, never scanned)
+        self._open_by_ref: dict[str, dict[TransferId, None]] = {}
 
     @classmethod
     def from_transfers(cls, transfers: Iterable[Transfer]) -> "Ledger":
@@ -339,8 +351,9 @@ class Ledger:
 
     def open_holds(self, ref: str | None = None) -> list[Transfer]:
         """Return open holds in the order placed, optionally only those for one ref."""
-        holds = (self._transfers[pending_id] for pending_id in self._remaining)
-        return [hold for hold in holds if ref is None or hold.ref == ref]
+        if ref is None:
+            return [self._transfers[pending_id] for pending_id in self._remaining]
+        return [self._transfers[pending_id] for pending_id in self._open_by_ref.get(ref, ())]
 
     def totals(self, asset: str) -> Decimal:
         """Return the sum of posted balances of one asset over all accounts (always zero)."""
@@ -397,10 +410,21 @@ class Ledger:
         self._balances.update(updates)
         if t.kind is TransferKind.PENDING:
             self._remaining[t.id] = t.amount
+            self._open_by_ref.setdefault(t.ref, {})[t.id] = None
         elif t.pending_id is not None:
             left = self._remaining.pop(t.pending_id) - t.amount
             if t.kind is TransferKind.POST_PENDING and left > ZERO:
                 self._remaining[t.pending_id] = left
+            else:
+                self._close_hold(t.pending_id)
+
+    def _close_hold(self, pending_id: TransferId) -> None:
+        ref = self._transfers[pending_id].ref
+        holds = self._open_by_ref.get(ref)
+        if holds is not None:
+            holds.pop(pending_id, None)
+            if not holds:
+                del self._open_by_ref[ref]
 
 
 def _follow_up(
@@ -435,6 +459,9 @@ def _check_holds(ledger: Ledger) -> None:
         if t.pending_id is not None:
             used[t.pending_id] = used.get(t.pending_id, ZERO) + t.amount
     open_ids = {hold.id for hold in ledger.open_holds()}
+    indexed = {h.id for ref in {h.ref for h in ledger.open_holds()} for h in ledger.open_holds(ref)}
+    if indexed != open_ids:
+        raise LedgerInvariantError("the index of open holds by ref differs from the open holds")
     pending: dict[BalanceKey, Balance] = {}
     for t in ledger.transfers():
         if t.kind is not TransferKind.PENDING:

@@ -15,6 +15,8 @@ Policies decided here:
   RISK_MARKET_CLOSED: IOC/FOK outside REGULAR (they cannot rest), OPG during REGULAR (the
   opening auction is over) and CLS during POST_MARKET (the closing auction is over).
 - A halted symbol is denied as RISK_SYMBOL_NOT_TRADABLE rather than queued.
+- A symbol in a market data halt or LULD pause (`KillSwitches.halted`, kept by the market data
+  service) is denied as RISK_SYMBOL_HALTED, right after the kill switches.
 - Orders with no limit price (market, stop, trailing stop; notional sells) need a last trade to
   be valued; without one they are denied RISK_NO_REFERENCE_PRICE.
 """
@@ -44,6 +46,7 @@ class RiskCode(StrEnum):
     RISK_ACCOUNT_NOT_ACTIVE = "RISK_ACCOUNT_NOT_ACTIVE"
     RISK_KILL_SWITCH = "RISK_KILL_SWITCH"
     RISK_SYMBOL_NOT_TRADABLE = "RISK_SYMBOL_NOT_TRADABLE"
+    RISK_SYMBOL_HALTED = "RISK_SYMBOL_HALTED"
     RISK_MARKET_CLOSED = "RISK_MARKET_CLOSED"
     RISK_INVALID_TICK = "RISK_INVALID_TICK"
     RISK_MAX_QUANTITY = "RISK_MAX_QUANTITY"
@@ -159,6 +162,9 @@ class KillSwitches:
     global_tripped: bool = False
     accounts: set[AccountId] = field(default_factory=set)
     symbols: set[Symbol] = field(default_factory=set)
+    # Symbols in a trading halt or LULD pause; the market data service owns this set (it is
+    # shared by every partition) and changes it as halts start and end.
+    halted: set[Symbol] = field(default_factory=set)
 
     def trip_global(self) -> None:
         self.global_tripped = True
@@ -223,6 +229,7 @@ def check(
     denial = (
         _guard_status(intent, account.status)
         or _guard_kill_switches(intent, kill_switches)
+        or _guard_halted(intent, kill_switches.halted)
         or _guard_tradable(intent, instrument, market.halted)
         or _guard_phase(intent, market.phase)
         or _guard_ticks(intent, instrument)
@@ -336,6 +343,13 @@ def _guard_kill_switches(intent: OrderIntent, switches: KillSwitches) -> RiskDec
         return None
     message = f"new orders are stopped by the {scope} kill switch"
     return _deny(intent, RiskCode.RISK_KILL_SWITCH, message)
+
+
+def _guard_halted(intent: OrderIntent, halted: set[Symbol]) -> RiskDecision | None:
+    if intent.symbol not in halted:
+        return None
+    message = f"trading in {intent.symbol} is halted; new orders are refused until it resumes"
+    return _deny(intent, RiskCode.RISK_SYMBOL_HALTED, message)
 
 
 def _guard_tradable(

@@ -175,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub.add_parser("verify", help="verify the hash chain").set_defaults(
         func=cmd_audit_verify)
     _admin_parser(sub)
+    from brokerage.entrypoints.cli_routing import add_routing_commands
+
+    add_routing_commands(sub)  # report best-ex, reconcile
+    from brokerage.entrypoints.cli_venues import add_venue_commands
+
+    add_venue_commands(sub)  # venue exchange, venue mm
     return parser
 
 

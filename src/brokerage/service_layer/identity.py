@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -16,6 +16,10 @@ from brokerage.service_layer.ports import Clock, IdGenerator
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$")
 SESSION_TTL = timedelta(hours=24)
+# Resolved credentials are kept in memory this long (and never past a session's expiry), so a
+# request does not read the database to authenticate. Revoking an API key drops it at once.
+AUTH_CACHE_TTL = timedelta(seconds=30)
+AUTH_CACHE_MAX = 10_000  # entries; the oldest goes first
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Identity:
         self._store = store
         self._clock = clock
         self._ids = ids
+        self._auth_cache: dict[tuple[str, ...], tuple[Principal, datetime]] = {}
 
     def sign_up(self, email: str, password: str, account_type: str = "cash") -> dict[str, Any]:
         """Create a user and their first account in one transaction; return both ids."""
@@ -100,25 +105,61 @@ class Identity:
             result = conn.execute(update(tables.api_keys).where(
                 tables.api_keys.c.key_id == key_id, tables.api_keys.c.user_id == user_id,
                 tables.api_keys.c.revoked_at.is_(None)).values(revoked_at=self._clock.now()))
-            return result.rowcount == 1
+        self._forget_api_key(key_id)  # after the commit: no request can cache it again
+        return result.rowcount == 1
 
     def by_token(self, token: str) -> Principal:
         """Resolve a bearer token to its user and account."""
+        digest = passwords.token_digest(token)
+        cached = self._cached(("token", digest))
+        if cached is not None:
+            return cached
         with self._store.read() as conn:
             row = conn.execute(select(tables.sessions).where(
-                tables.sessions.c.token_digest == passwords.token_digest(token))).first()
-        if row is None or row.expires_at <= self._clock.now():
+                tables.sessions.c.token_digest == digest)).first()
+        now = self._clock.now()
+        if row is None or row.expires_at <= now:
             raise Unauthorized("UNAUTHORIZED", "the token is missing, wrong or expired")
-        return self._principal(row.user_id)
+        principal = self._principal(row.user_id)
+        self._remember(("token", digest), principal, min(row.expires_at, now + AUTH_CACHE_TTL))
+        return principal
 
     def by_api_key(self, key_id: str, secret: str) -> Principal:
         """Resolve an API key pair to its user and account."""
+        key = ("api_key", key_id, passwords.token_digest(secret))
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
         with self._store.read() as conn:
             row = conn.execute(select(tables.api_keys).where(
                 tables.api_keys.c.key_id == key_id, tables.api_keys.c.revoked_at.is_(None))).first()
         if row is None or not passwords.token_matches(secret, row.secret_digest):
             raise Unauthorized("UNAUTHORIZED", "the API key or secret is wrong")
-        return self._principal(row.user_id)
+        principal = self._principal(row.user_id)
+        self._remember(key, principal, self._clock.now() + AUTH_CACHE_TTL)
+        return principal
+
+    def _cached(self, key: tuple[str, ...]) -> Principal | None:
+        entry = self._auth_cache.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock.now():
+            self._auth_cache.pop(key, None)
+            return None
+        return entry[0]
+
+    def _remember(self, key: tuple[str, ...], principal: Principal, until: datetime) -> None:
+        cache = self._auth_cache
+        while len(cache) >= AUTH_CACHE_MAX:
+            try:
+                cache.pop(next(iter(cache)), None)
+            except (RuntimeError, StopIteration):  # changed by another thread meanwhile
+                break
+        cache[key] = (principal, until)
+
+    def _forget_api_key(self, key_id: str) -> None:
+        for key in [k for k in list(self._auth_cache) if k[:2] == ("api_key", key_id)]:
+            self._auth_cache.pop(key, None)
 
     def user_by_email(self, email: str) -> str | None:
         with self._store.read() as conn:

@@ -57,7 +57,14 @@ class _Pending:
 
 
 class Partition:
-    """The single writer for one slice of accounts."""
+    """The single writer for one slice of accounts.
+
+    Batches are pipelined: while one batch commits (in a worker thread), the next one is
+    taken and applied in memory on the event loop. Commits still happen one at a time and in
+    order, a batch's callers are answered and its venue messages sent only after its own
+    commit, and a batch applied on top of one whose commit failed is applied again on the
+    reloaded state before it may commit.
+    """
 
     def __init__(
         self,
@@ -81,7 +88,8 @@ class Partition:
         self._internal: deque[_Pending] = deque()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._commit_lock = asyncio.Lock()
+        self._applying = False  # a batch is taken and not yet handed to its commit
+        self._committing: asyncio.Task[bool] | None = None  # the batch being committed
         self.batches_committed = 0
 
     def start(self) -> None:
@@ -114,7 +122,8 @@ class Partition:
 
     async def drain(self) -> None:
         """Wait until every queued command has been committed."""
-        while self._commands or self._internal or self._commit_lock.locked():
+        while (self._commands or self._internal or self._applying
+               or (self._committing is not None and not self._committing.done())):
             await asyncio.sleep(0.001)
 
     async def _run(self) -> None:
@@ -122,9 +131,11 @@ class Partition:
             if not self._commands and not self._internal:
                 self._wakeup.clear()
                 await self._wakeup.wait()
-            batch = self._take_batch()
-            async with self._commit_lock:
-                await self._process(batch)
+            self._applying = True
+            try:
+                await self._next_batch(self._take_batch())
+            finally:
+                self._applying = False
 
     def _take_batch(self) -> list[_Pending]:
         taken: list[_Pending] = []
@@ -134,17 +145,57 @@ class Partition:
             taken.append(self._commands.popleft())
         return taken
 
-    async def _process(self, pending: Sequence[_Pending]) -> None:
+    async def _next_batch(self, pending: list[_Pending]) -> None:
+        """Apply a batch while the previous one commits, then start its own commit."""
+        state = self.state
         ctx, outcomes = self._apply_all(pending)
-        while not all(ok for ok, _ in outcomes):
-            # A handler broke mid-way: its half-made changes may be in memory and in the batch.
-            # Rebuild the state from the database and apply the others again without it.
+        if not all(ok for ok, _ in outcomes):
+            await self._previous_commit()  # a reload must see the previous batch committed
+            ctx, outcomes, pending = self._apply_again(pending, outcomes)
+        else:
+            ctx.batch.seal()  # a snapshot: the next batch may change the same objects
+            await self._previous_commit()
+            if self.state is not state:
+                # The previous commit failed and the state was reloaded without it: this
+                # batch was applied on top of what never became durable. Apply it again.
+                ctx, outcomes = self._apply_all(pending)
+                if not all(ok for ok, _ in outcomes):
+                    ctx, outcomes, pending = self._apply_again(pending, outcomes)
+                ctx.batch.seal()
+        self._committing = asyncio.get_running_loop().create_task(
+            self._commit(pending, ctx, outcomes), name=f"oms-{self.index}-commit")
+
+    async def _previous_commit(self) -> None:
+        """Wait until the batch being committed is committed (or failed and reloaded)."""
+        if self._committing is None:
+            return
+        try:
+            await self._committing
+        except Exception:  # a bug after the commit: trust only what the database holds
+            log.exception("committing a batch broke; reloading state")
             self.state = self._reload()
-            failed = [(p, o) for p, o in zip(pending, outcomes, strict=True) if not o[0]]
-            for p, (_, error) in failed:
-                _resolve(p.future, error, failed=True)
+
+    def _apply_again(
+        self, pending: list[_Pending], outcomes: list[tuple[bool, Any]]
+    ) -> tuple[Context, list[tuple[bool, Any]], list[_Pending]]:
+        """Reload, answer the commands whose handler broke, and apply the others again."""
+        while True:
+            # A handler broke mid-way: its half-made changes may be in memory and in the
+            # batch. Rebuild the state from the database and apply the others without it.
+            self.state = self._reload()
+            for p, (ok, error) in zip(pending, outcomes, strict=True):
+                if not ok:
+                    _resolve(p.future, error, failed=True)
             pending = [p for p, o in zip(pending, outcomes, strict=True) if o[0]]
             ctx, outcomes = self._apply_all(pending)
+            if all(ok for ok, _ in outcomes):
+                ctx.batch.seal()
+                return ctx, outcomes, pending
+
+    async def _commit(
+        self, pending: Sequence[_Pending], ctx: Context, outcomes: list[tuple[bool, Any]]
+    ) -> bool:
+        """Commit one batch, then answer its callers and run its effects; False if it failed."""
         try:
             if len(ctx.batch):
                 await asyncio.to_thread(self._store.commit, ctx.batch)
@@ -153,7 +204,7 @@ class Partition:
             self.state = self._reload()
             for p in pending:
                 _resolve(p.future, exc, failed=True)
-            return
+            return False
         if len(ctx.batch):
             self.batches_committed += 1
         for p, (ok, value) in zip(pending, outcomes, strict=True):
@@ -163,6 +214,7 @@ class Partition:
                 _resolve(p.future, value, failed=not ok)
         for effect in ctx.effects:
             self._run_effect(effect)
+        return True
 
     def _apply_all(self, pending: Sequence[_Pending]) -> tuple[Context, list[tuple[bool, Any]]]:
         ctx = Context(state=self.state, batch=Batch())

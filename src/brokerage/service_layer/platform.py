@@ -36,6 +36,7 @@ class Platform:
     _last_prices: dict[Symbol, Decimal] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     phase: MarketPhase | None = None
+    market_data: Any = None  # the MarketDataService (routers read quotes, candles, halts)
 
     def partition_for(self, account_id: str) -> Partition:
         return self.partitions[partition_of(account_id, len(self.partitions))]
@@ -57,7 +58,8 @@ class Platform:
                     else report.orig_cl_ord_id)
         for partition in self.partitions:
             state: PartitionState = partition.state
-            if order_id in state.orders or len(self.partitions) == 1:
+            orig = getattr(report, "orig_cl_ord_id", None)  # a cancel's ack names the order here
+            if order_id in state.orders or orig in state.orders or len(self.partitions) == 1:
                 partition.post(command)
                 return
         log.error("report for unknown order %s dropped to the dead letter log: %s", order_id,
@@ -78,6 +80,9 @@ class Platform:
                        loop.create_task(self._stop_timer(), name="stop-timer")]
         if self.liquidity is not None:
             self._tasks.append(loop.create_task(self._liquidity_timer(), name="liquidity"))
+        if self.market_data is not None:
+            await self.market_data.start()
+            self._tasks.append(loop.create_task(self._market_data_timer(), name="market-data"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -89,17 +94,18 @@ class Platform:
     async def recover(self) -> None:
         """Replay what the venue did that we have not booked, and send what never left."""
         participant = self.deps.participant_id
-        for report in self.exchange.executions(participant):
+        venue = self.deps.venue  # the smart order router asks every venue behind it
+        for report in venue.executions(participant):
             self.on_report(report)
         for partition in self.partitions:
             await partition.drain()
             state: PartitionState = partition.state
             for order in list(state.orders.values()):
                 if order.venue is not None and order.venue_order_id is None and (
-                        self.exchange.order_status(participant, order.id) is None):
+                        venue.order_status(participant, order.id) is None):
                     from brokerage.service_layer.handlers.orders import venue_request
 
-                    self.exchange.submit(participant, venue_request(state, order))
+                    venue.submit(participant, venue_request(state, order))
             await partition.drain()
 
     async def _session_timer(self) -> None:
@@ -136,6 +142,15 @@ class Platform:
                 await self.broadcast(cmd.CheckStops(prices))
             except Exception:
                 log.exception("stop check failed")
+
+    async def _market_data_timer(self) -> None:
+        """Finalize candles, run halts and alerts, flush quotes (see MarketDataService.step)."""
+        while True:
+            try:
+                await self.market_data.step()
+            except Exception:
+                log.exception("market data step failed")
+            await asyncio.sleep(TICK_S)
 
     async def _liquidity_timer(self) -> None:
         while True:

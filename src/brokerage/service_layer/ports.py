@@ -62,3 +62,24 @@ class MarketDataSource(Protocol):
     def last_trade(self, symbol: Symbol) -> TradePrint | None: ...
 
     def top_of_book(self, symbol: Symbol) -> TopOfBook | None: ...
+
+
+class Scheduler(Protocol):
+    """Run a callback once the injected clock reaches a time (venue latency, router timers)."""
+
+    def call_at(self, when: datetime, callback: Callable[[], None]) -> None: ...
+
+
+class RoutingRecorder(Protocol):
+    """Make routing rows durable, then run `then` (the send): a decision is never lost."""
+
+    def record(self, order_id: str, rows: list[dict[str, object]],
+               then: Callable[[], None]) -> None: ...
+
+
+class DropCopySource(Protocol):
+    """A venue's own record of the executions it sent us on a trading day."""
+
+    def venue_ids(self) -> list[str]: ...
+
+    def executions_for(self, venue_id: str, day: date) -> list[ExecutionReport]: ...

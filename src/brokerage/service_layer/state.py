@@ -36,6 +36,8 @@ class Deps:
     instant_deposit_limit: Decimal = Decimal("1000")
     participant_id: str = "oms"
     bus: EventBus = field(default_factory=EventBus)
+    # Symbols halted or paused (market data service); every partition's risk reads this set.
+    halted_symbols: set[Symbol] = field(default_factory=set)
 
 
 @dataclass
@@ -65,6 +67,9 @@ class PartitionState:
     settlements: dict[str, TradeSettlement] = field(default_factory=dict)  # pending only
     stops: dict[Symbol, set[OrderId]] = field(default_factory=dict)
     last_prices: dict[Symbol, Decimal] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.kill_switches.halted = self.deps.halted_symbols  # shared, survives reloads
 
     def sync(self, account_id: AccountId, symbol: Symbol | None = None) -> None:
         """Make the risk view of an account equal to its ledger balances (derived, not kept)."""

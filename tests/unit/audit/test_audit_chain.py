@@ -1,9 +1,12 @@
 """The hash-chained audit log detects edits, deletions and reordering at the first broken link."""
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from brokerage.domain.audit import (
     GENESIS_HASH,
@@ -182,3 +185,24 @@ def test_the_caller_mutating_its_payload_afterwards_does_not_change_the_event() 
     payload["qty"] = "2"
 
     assert verify([event]).ok
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=st.dictionaries(st.text(max_size=8), _json_values, max_size=4))
+def test_canonical_bytes_are_the_sorted_compact_json_of_the_body(payload) -> None:
+    body = canonical_bytes(7, "evt", T0, "order.accepted", "ord", None, payload)
+    reference = json.dumps(
+        {"seq": 7, "event_id": "evt", "ts": T0.isoformat(), "kind": "order.accepted",
+         "entity_id": "ord", "account_id": None, "payload": payload},
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+    ).encode("utf-8")
+    assert body == reference

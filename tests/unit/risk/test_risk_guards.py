@@ -29,6 +29,12 @@ def _tripped_for_account() -> KillSwitches:
     return switches
 
 
+def _halted_by_market_data() -> KillSwitches:
+    switches = KillSwitches()
+    switches.halted.add(AAPL)
+    return switches
+
+
 def _drained_bucket() -> TokenBucket:
     bucket = TokenBucket(capacity=1, refill_per_s=1)
     bucket.try_take(NOW)
@@ -45,6 +51,11 @@ DENIALS: list[tuple[str, Callable[[], RiskDecision], RiskCode]] = [
         "kill switch",
         lambda: run_check(kill_switches=_tripped_for_account()),
         RiskCode.RISK_KILL_SWITCH,
+    ),
+    (
+        "symbol in a trading halt or LULD pause",
+        lambda: run_check(kill_switches=_halted_by_market_data()),
+        RiskCode.RISK_SYMBOL_HALTED,
     ),
     (
         "untradable symbol",

@@ -239,3 +239,119 @@ kill_switches = Table(
     Column("reason", String(200), nullable=False),
     Column("tripped_at", TS, nullable=False),
 )
+
+# --- Alpaca-compatible surface (issue 5) -------------------------------------------------------
+
+watchlists = Table(
+    "watchlists",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("account_id", String(80), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("symbols", Text, nullable=False),  # a JSON array of symbols, in the customer's order
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_watchlists_account_name"),
+    Index("ix_watchlists_account", "account_id"),
+)
+
+# --- Smart order routing (issue 3) -------------------------------------------------------------
+
+routing_decisions = Table(
+    "routing_decisions",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("id", String(80), nullable=False, unique=True),
+    Column("order_id", String(80), nullable=False),  # the ClOrdID routed (an order version)
+    Column("kind", String(16), nullable=False),  # new | failover | drain | replace
+    Column("ts", TS, nullable=False),
+    Column("symbol", String(16), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("order_type", String(16), nullable=False),
+    Column("quantity", ExactDecimal(), nullable=False),
+    Column("limit_price", ExactDecimal()),
+    Column("nbbo_bid", ExactDecimal()),  # the NBBO snapshot at the decision
+    Column("nbbo_bid_size", ExactDecimal(), nullable=False),
+    Column("nbbo_ask", ExactDecimal()),
+    Column("nbbo_ask_size", ExactDecimal(), nullable=False),
+    Column("venue", String(20)),  # the chosen venue; null when parked or rejected
+    Column("outcome", String(80), nullable=False),  # routed | parked | rejected | replaces <id>
+    Column("candidates", Text, nullable=False),  # JSON: every candidate's score, best first
+    Index("ix_routing_decisions_order", "order_id"),
+    Index("ix_routing_decisions_ts", "ts"),
+)
+
+# --- market data (issue 4): finalized candles, price alerts, notifications --------------------
+
+candles = Table(
+    "candles",
+    metadata,
+    Column("symbol", String(16), primary_key=True),
+    Column("timeframe", String(4), primary_key=True),  # 1m 5m 15m 1h 1d 1w
+    Column("start_at", TS, primary_key=True),
+    Column("end_at", TS, nullable=False),
+    Column("open", ExactDecimal(), nullable=False),
+    Column("high", ExactDecimal(), nullable=False),
+    Column("low", ExactDecimal(), nullable=False),
+    Column("close", ExactDecimal(), nullable=False),
+    Column("volume", ExactDecimal(), nullable=False),
+    Column("trades", Integer, nullable=False),
+    Column("source", String(160), nullable=False),  # "live" or "backfill <series> <date>"
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("user_id", String(80), nullable=False, index=True),
+    Column("symbol", String(16), nullable=False),
+    Column("direction", String(5), nullable=False),  # above | below
+    Column("price", ExactDecimal(), nullable=False),
+    Column("status", String(10), nullable=False),  # active | triggered | canceled
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("triggered_at", TS),
+    Column("triggered_price", ExactDecimal()),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("user_id", String(80), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("data", Text, nullable=False),  # JSON
+    Column("created_at", TS, nullable=False),
+    Index("ix_notifications_user_created", "user_id", "created_at"),
+)
+
+# --- FIX drop copies (issue 3): each venue's copy of its executions, for reconciliation --------
+
+venue_drop_copies = Table(
+    "venue_drop_copies",
+    metadata,
+    Column("venue", String(20), primary_key=True),
+    Column("exec_id", String(80), primary_key=True),
+    Column("participant", String(80), nullable=False),  # CompID of the session it belongs to
+    Column("cl_ord_id", String(80), nullable=False),
+    Column("orig_cl_ord_id", String(80)),
+    Column("venue_order_id", String(80), nullable=False),
+    Column("symbol", String(16), nullable=False),
+    Column("side", String(4), nullable=False),
+    Column("exec_type", String(2), nullable=False),  # FIX 150
+    Column("ord_status", String(2), nullable=False),  # FIX 39
+    Column("last_qty", ExactDecimal(), nullable=False),
+    Column("last_px", ExactDecimal(), nullable=False),
+    Column("cum_qty", ExactDecimal(), nullable=False),
+    Column("leaves_qty", ExactDecimal(), nullable=False),
+    Column("avg_px", ExactDecimal(), nullable=False),
+    Column("rebate", ExactDecimal(), nullable=False),
+    Column("liquidity", String(10), nullable=False),  # added | removed | auction | ""
+    Column("text", Text, nullable=False),
+    Column("ts", TS, nullable=False),  # the venue's TransactTime
+    Column("received_at", TS, nullable=False),
+    Index("ix_venue_drop_copies_venue_ts", "venue", "ts"),
+)

@@ -58,8 +58,11 @@ class OrderEvent:
     def to_dict(self) -> dict[str, Any]:
         """Return the event as JSON-able values, with its `kind`."""
         data: dict[str, Any] = {"kind": self.kind.value}
-        for field in dataclasses.fields(self):
-            data[field.name] = _dump(getattr(self, field.name))
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in dataclasses.fields(self))
+        for name in names:
+            data[name] = _dump(getattr(self, name))
         return data
 
     @classmethod
@@ -74,7 +77,12 @@ class OrderEvent:
         return cls(**kwargs)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # per event class, filled on first use
+
+
 def _dump(value: object) -> object:
+    if value is None or type(value) is str:  # the common case first
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):

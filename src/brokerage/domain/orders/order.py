@@ -110,6 +110,11 @@ class Order:
     triggered: bool = False
     hold_id: TransferId | None = None
     history: list[OrderEvent] = field(default_factory=list)
+    # Derived from history (the exec ids of its fills), so a duplicate is found without a scan.
+    _exec_ids: set[ExecId] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._exec_ids = {e.exec_id for e in self.history if isinstance(e, Filled)}
 
     @classmethod
     def create(
@@ -223,7 +228,7 @@ class Order:
 
     def has_execution(self, exec_id: ExecId) -> bool:
         """Tell whether a fill with this execution id was already applied."""
-        return any(isinstance(e, Filled) and e.exec_id == exec_id for e in self.history)
+        return exec_id in self._exec_ids
 
     # -- fills -----------------------------------------------------------------------------
 
@@ -252,11 +257,9 @@ class Order:
 
     def to_dict(self, *, with_history: bool = False) -> dict[str, Any]:
         """Return the order as JSON-able values (decimals as str, datetimes ISO 8601)."""
-        data: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            if f.name != "history":
-                data[f.name] = _dump(getattr(self, f.name))
-        data["filled_avg_price"] = _dump(self.filled_avg_price)
+        dump = _dump
+        data: dict[str, Any] = {name: dump(getattr(self, name)) for name in _STORED_FIELDS}
+        data["filled_avg_price"] = dump(self.filled_avg_price)
         if with_history:
             data["history"] = [event.to_dict() for event in self.history]
         return data
@@ -266,7 +269,7 @@ class Order:
         """Rebuild an order from `to_dict` output (derived fields are recomputed)."""
         kwargs: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            if f.name in data and f.name != "history":
+            if f.name in data and f.name != "history" and f.init:
                 kwargs[f.name] = _load(f.name, data[f.name])
         kwargs["history"] = [event_from_dict(e) for e in data.get("history", [])]
         return cls(**kwargs)
@@ -326,6 +329,7 @@ def _on_trail_updated(order: Order, event: TrailUpdated) -> None:
 
 
 def _on_filled(order: Order, event: Filled) -> None:
+    order._exec_ids.add(event.exec_id)
     order.filled_quantity += event.quantity
     order.filled_notional += event.quantity * event.price
     if order.venue is None:
@@ -387,12 +391,20 @@ _ENUM_FIELDS: dict[str, Callable[[str], object]] = {
 }
 
 
+_STORED_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Order) if f.name not in ("history", "_exec_ids")
+)
+_ENUM_TYPES = (Side, OrderType, TimeInForce, OrderStatus)
+
+
 def _dump(value: object) -> object:
+    if value is None or type(value) is str or type(value) is bool:  # the common case first
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, Side | OrderType | TimeInForce | OrderStatus):
+    if isinstance(value, _ENUM_TYPES):
         return value.value
     return value
 

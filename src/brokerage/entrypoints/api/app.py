@@ -8,7 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from brokerage.entrypoints.api.routers import account, admin, auth, market, orders
+from brokerage.entrypoints.api import alpaca, web, ws
+from brokerage.entrypoints.api.routers import account, admin, auth, market, market_data, orders
 from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.oms import Overloaded
 from brokerage.service_layer.platform import Platform
@@ -25,7 +26,9 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_lifecycle:
             await platform.start()
+        await app.state.streams.start()
         yield
+        await app.state.streams.stop()
         if manage_lifecycle:
             await platform.stop()
 
@@ -33,9 +36,14 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
                   description="Native REST API of the brokerage platform.")
     app.state.platform = platform
     app.state.admin_token = admin_token
-    for router in (auth.router, orders.router, account.router, market.router, admin.router):
+    app.state.streams = ws.StreamGateway(platform)  # GET /v1/stream (see ws.py)
+    for router in (auth.router, orders.router, account.router, market.router, admin.router,
+                   market_data.router):
         app.include_router(router)
     _errors(app)
+    alpaca.mount(app)  # /v2 Alpaca-compatible trading routes; Alpaca-style errors under /v2
+    app.include_router(ws.router)
+    web.mount(app)  # the browser app in web/, only for paths no route claims (web.py)
     return app
 
 

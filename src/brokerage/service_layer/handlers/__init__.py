@@ -4,6 +4,7 @@ from typing import Any
 
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.handlers import admin, executions, funding, orders, stops
+from brokerage.service_layer.handlers.routing import RecordRouting, record_routing
 
 HANDLERS: dict[type, Any] = {
     cmd.OpenAccount: admin.open_account,
@@ -19,4 +20,5 @@ HANDLERS: dict[type, Any] = {
     cmd.Deposit: funding.deposit,
     cmd.Withdraw: funding.withdraw,
     cmd.SettleDue: funding.settle_due,
+    RecordRouting: record_routing,
 }

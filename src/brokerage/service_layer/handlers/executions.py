@@ -10,7 +10,9 @@ from brokerage.domain.ledger import (
     customer_cash,
     customer_securities,
     firm_clearing_cash,
+    firm_pfof_revenue,
     firm_street_securities,
+    firm_venue_receivable,
 )
 from brokerage.domain.money import USD, ZERO, cents_up, usd
 from brokerage.domain.orders import events as ev
@@ -30,6 +32,8 @@ def apply_execution_report(c: cmd.ApplyExecutionReport, ctx: Context) -> None:
     state: PartitionState = ctx.state
     report = c.report
     order = state.orders.get(OrderId(report.cl_ord_id))
+    if order is None and report.orig_cl_ord_id:  # FIX: a cancel's ack carries the cancel's id
+        order = state.orders.get(OrderId(report.orig_cl_ord_id))
     if order is None:
         log.error("execution report %s for unknown or closed order %s", report.exec_id,
                   report.cl_ord_id)
@@ -86,6 +90,9 @@ def book_fill(ctx: Context, order: Order, report: ExecutionReport) -> None:
               "sale proceeds")
         _sell_lots(ctx, order, quantity, price, report)
         _settlement(ctx, order, report, cash)
+    if report.rebate > ZERO:  # payment for order flow: the venue owes it to the firm
+        _move(ctx, order, USD, report.rebate, firm_venue_receivable(report.venue),
+              firm_pfof_revenue(), "payment for order flow")
     state.sync(order.account_id, order.symbol)
 
 

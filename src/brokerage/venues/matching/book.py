@@ -17,17 +17,18 @@ import json
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 from brokerage.domain.orders.types import Side
 
 OrderKey = Hashable
-BUY = Side.BUY
-SELL = Side.SELL
+# Final: compiled with mypyc (scripts/build_native.py), these become C constants, not lookups.
+BUY: Final = Side.BUY
+SELL: Final = Side.SELL
 # Best key of an empty side: no taker limit key ever reaches it.
-_EMPTY = 1 << 62
-_MARKET_LIMIT = _EMPTY - 1
-_HEAP_SLACK = 64
+_EMPTY: Final = 1 << 62
+_MARKET_LIMIT: Final = _EMPTY - 1
+_HEAP_SLACK: Final = 64
 
 
 class Reason(StrEnum):
@@ -45,19 +46,18 @@ class Reason(StrEnum):
     EXPIRED = "match_expired"
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+# The events are immutable named tuples: a frozen dataclass costs several times more to
+# build (one object.__setattr__ per field), and the book makes one or more per operation.
+class Accepted(NamedTuple):
     order_id: OrderKey
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
+class Rejected(NamedTuple):
     order_id: OrderKey
     reason: Reason
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
+class Fill(NamedTuple):
     taker_id: OrderKey
     maker_id: OrderKey
     price: int
@@ -66,15 +66,13 @@ class Fill:
     maker_remaining: int
 
 
-@dataclass(frozen=True, slots=True)
-class Canceled:
+class Canceled(NamedTuple):
     order_id: OrderKey
     remaining: int
     reason: Reason
 
 
-@dataclass(frozen=True, slots=True)
-class Replaced:
+class Replaced(NamedTuple):
     order_id: OrderKey
     price: int
     qty: int  # new total quantity, including what already filled
@@ -82,8 +80,7 @@ class Replaced:
     priority_kept: bool
 
 
-@dataclass(frozen=True, slots=True)
-class AuctionFill:
+class AuctionFill(NamedTuple):
     buy_id: OrderKey
     sell_id: OrderKey
     price: int

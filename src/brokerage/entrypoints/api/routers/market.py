@@ -1,27 +1,14 @@
-"""Quotes, assets and the clock."""
+"""Assets and the clock (quotes moved to routers/market_data.py, served by the pipeline)."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from brokerage.entrypoints.api.deps import PlatformDep
 from brokerage.read_models import queries
-from brokerage.service_layer.errors import NotFound, Refused
+from brokerage.service_layer.errors import NotFound
 
 router = APIRouter(prefix="/v1", tags=["market"])
-
-
-@router.get("/quotes")
-async def get_quotes(platform: PlatformDep,
-                     symbols: Annotated[str, Query(max_length=2000)]) -> dict[str, Any]:
-    """Latest bid/ask and last sale for up to 100 symbols."""
-    wanted = [s.strip().upper() for s in symbols.split(",") if s.strip()]
-    if not wanted or len(wanted) > 100:
-        raise Refused("INVALID_SYMBOLS", "ask for 1 to 100 comma-separated symbols")
-    unknown = [s for s in wanted if s not in platform.deps.instruments]
-    if unknown:
-        raise NotFound("ASSET_NOT_FOUND", f"unknown symbols: {', '.join(unknown)}")
-    return {"quotes": {s: queries.quote(platform, s) for s in wanted}}
 
 
 @router.get("/assets")

@@ -5,6 +5,7 @@ import hashlib
 import json
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import insert, select
@@ -34,12 +35,19 @@ def risk_status(code: str | None) -> int:
     return 422
 
 
+class _OrjsonResponse(JSONResponse):
+    """The same compact JSON as JSONResponse, serialized by orjson (the order hot path)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def order_response(order: Any) -> JSONResponse:
     view = queries.order_view(order.to_dict())
     if order.status == OrderStatus.REJECTED:
-        return JSONResponse({"code": order.reject_code, "message": order.reject_message,
-                             "order": view}, status_code=risk_status(order.reject_code))
-    return JSONResponse(view, status_code=201)
+        return _OrjsonResponse({"code": order.reject_code, "message": order.reject_message,
+                                "order": view}, status_code=risk_status(order.reject_code))
+    return _OrjsonResponse(view, status_code=201)
 
 
 @router.post("", status_code=201)
@@ -111,6 +119,16 @@ async def get_by_client_id(client_order_id: str, who: PrincipalDep,
 async def get_order(order_id: str, who: PrincipalDep, platform: PlatformDep) -> dict[str, Any]:
     """Show an order with its fills and its state history."""
     return await run_in_threadpool(queries.get_order, platform, who.account_id, order_id)
+
+
+@router.get("/{order_id}/routing")
+async def get_order_routing(order_id: str, who: PrincipalDep,
+                            platform: PlatformDep) -> dict[str, Any]:
+    """Show how the order was routed: NBBO at each decision, every venue's score, the fills."""
+    from brokerage.read_models import routing
+
+    return await run_in_threadpool(routing.order_routing, platform.store, who.account_id,
+                                   order_id)
 
 
 @router.delete("/{order_id}")
