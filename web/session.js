@@ -116,8 +116,13 @@ export function track(order) {
 function fillToast(msg) {
   const what = `${F.label(msg.side || "")} ${F.qty(msg.quantity || msg.qty || msg.last_qty)} ${msg.symbol || ""}`;
   const at = msg.price || msg.last_price;
-  toast("Order filled", `${what}${at ? ` @ ${F.price(at)}` : ""}`.trim(), "ok");
-  session.notify({ kind: "fill", title: "Order filled", body: what, ts: msg.ts }, { show: false });
+  // A fill of part of an order says so; the stream carries the order's status after the fill.
+  const partial = msg.order_status && msg.order_status !== "filled";
+  const title = partial ? "Order partially filled" : "Order filled";
+  const progress = partial && msg.filled_qty && msg.order_qty
+    ? ` (${F.qty(msg.filled_qty)} of ${F.qty(msg.order_qty)})` : "";
+  toast(title, `${what}${at ? ` @ ${F.price(at)}` : ""}${progress}`.trim(), "ok");
+  session.notify({ kind: "fill", title, body: what + progress, ts: msg.ts }, { show: false });
 }
 
 async function pollTracked() {

@@ -219,3 +219,24 @@ async def test_a_replace_needing_more_than_buying_power_is_refused_and_changes_n
     assert old.status == OrderStatus.NEW
     assert cash(platform, account).debits_pending == Decimal("500.00")
     assert_books_balance(platform)
+
+
+async def test_a_notional_buy_filled_below_its_collar_completes_and_frees_the_rest(world):
+    platform, venue, account = world
+    order = await platform.execute(account, cmd.PlaceOrder(
+        account_id=AccountId(account), symbol=AAPL, side=Side.BUY, order_type=OrderType.MARKET,
+        time_in_force=TimeInForce.DAY, quantity=None, notional=Decimal("100")))
+    await settle_queue(platform)
+    sent = venue.submitted[-1]  # sized at the collar price (last 100 + 5%)
+    venue.fill(sent, sent.quantity, Decimal("99.00"), SESSION_TIME)
+    await settle_queue(platform)
+
+    from brokerage.read_models import queries
+
+    done = queries.get_order(platform, account, order.id)
+    assert done["status"] == "filled"
+    balance = cash(platform, account)
+    assert balance.available == balance.posted  # nothing is held any more
+    spent = Decimal("1000") - balance.posted
+    assert spent == (sent.quantity * Decimal("99.00")).quantize(Decimal("0.0001"))
+    assert_books_balance(platform)

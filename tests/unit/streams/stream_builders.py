@@ -38,7 +38,8 @@ def bar(symbol: str, interval: str, close: str) -> MarketUpdate:
 
 
 def order_update(account: str, event: str, **detail: Any) -> OrderUpdated:
-    order = {"id": "ord-1", "symbol": "AAPL", "side": "buy", "status": "filled"}
+    order = {"id": "ord-1", "symbol": "AAPL", "side": "buy", "status": "filled",
+             "quantity": "2", "filled_quantity": "2"}
     return OrderUpdated(account, "ord-1", event, order, dict(detail), TS)
 
 

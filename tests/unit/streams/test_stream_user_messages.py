@@ -6,13 +6,14 @@ from brokerage.service_layer.messagebus import EventBus
 from brokerage.service_layer.streams import CLOSE_SLOW_CONSUMER
 
 
-def test_a_fill_arrives_as_a_fill_and_then_as_the_order_it_changed():
+def test_a_fill_arrives_as_a_fill_with_the_order_s_progress_then_as_the_order():
     hub = hub_with()
     client = connect(hub, "acc-1")
     hub.on_order(order_update("acc-1", "filled", exec_id="E1", quantity="2", price="99.5"))
     fill, order = drain(client)
     assert fill == {"type": "fill", "order_id": "ord-1", "symbol": "AAPL", "side": "buy",
                     "exec_id": "E1", "quantity": "2", "price": "99.5",
+                    "order_status": "filled", "filled_qty": "2", "order_qty": "2",
                     "ts": "2026-11-24T15:00:00+00:00"}
     assert order["type"] == "order" and order["event"] == "filled"
     assert order["order"]["status"] == "filled"

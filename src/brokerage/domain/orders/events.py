@@ -169,6 +169,10 @@ class Filled(OrderEvent):
     price: Decimal
     venue: VenueId
     liquidity: str = ""  # "added" or "removed"
+    # The venue reports nothing left (leaves 0). A notional order is sized at its collar
+    # price, so a fill at a better price spends less than the notional: the venue's word,
+    # not the arithmetic, says when it is complete.
+    venue_done: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,6 +250,8 @@ class Order:
         if self.quantity is not None:
             return self.filled_quantity + event.quantity == self.quantity
         assert self.notional is not None
+        if event.venue_done:
+            return True
         left = self.notional - self.filled_notional - event.quantity * event.price
         return left < NOTIONAL_TOLERANCE
 

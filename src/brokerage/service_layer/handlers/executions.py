@@ -4,7 +4,7 @@ import logging
 from collections.abc import Callable
 from decimal import Decimal
 
-from brokerage.domain.execution import ExecType, ExecutionReport
+from brokerage.domain.execution import ExecType, ExecutionReport, VenueOrdStatus
 from brokerage.domain.ids import EventId, OrderId, TransferId
 from brokerage.domain.ledger import (
     customer_cash,
@@ -59,7 +59,8 @@ def _on_trade(ctx: Context, order: Order, report: ExecutionReport) -> None:
     if order.venue_order_id is None:
         _on_new(ctx, order, report)
     fill = ev.Filled(_eid(state), order.id, report.ts, report.exec_id, report.last_qty,
-                     report.last_px, report.venue, report.liquidity)
+                     report.last_px, report.venue, report.liquidity,
+                     venue_done=report.leaves_qty == 0 and report.ord_status == VenueOrdStatus.FILLED)
     if not apply_event(ctx, order, fill):
         return  # a duplicate execution id: booked once already
     book_fill(ctx, order, report)

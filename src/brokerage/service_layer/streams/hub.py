@@ -185,7 +185,10 @@ class StreamHub:
         if update.event == "filled":
             out.append(message({**update.detail, "type": "fill", "order_id": update.order_id,
                                 "symbol": update.order.get("symbol"),
-                                "side": update.order.get("side"), "ts": ts}))
+                                "side": update.order.get("side"),
+                                "order_status": update.order.get("status"),
+                                "filled_qty": update.order.get("filled_quantity"),
+                                "order_qty": update.order.get("quantity"), "ts": ts}))
         out.append(message({"type": "order", "event": update.event, "order": update.order,
                             "ts": ts}))
         for client in list(clients):
