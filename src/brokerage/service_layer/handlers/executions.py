@@ -60,7 +60,8 @@ def _on_trade(ctx: Context, order: Order, report: ExecutionReport) -> None:
         _on_new(ctx, order, report)
     fill = ev.Filled(_eid(state), order.id, report.ts, report.exec_id, report.last_qty,
                      report.last_px, report.venue, report.liquidity,
-                     venue_done=report.leaves_qty == 0 and report.ord_status == VenueOrdStatus.FILLED)
+                     venue_done=(report.leaves_qty == 0
+                                 and report.ord_status == VenueOrdStatus.FILLED))
     if not apply_event(ctx, order, fill):
         return  # a duplicate execution id: booked once already
     book_fill(ctx, order, report)
