@@ -27,7 +27,9 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
         if manage_lifecycle:
             await platform.start()
         await app.state.streams.start()
+        await alpaca.start(app)  # the Alpaca streams follow the bus (trade updates, market data)
         yield
+        await alpaca.stop(app)
         await app.state.streams.stop()
         if manage_lifecycle:
             await platform.stop()
@@ -36,7 +38,9 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
                   description="Native REST API of the brokerage platform.")
     app.state.platform = platform
     app.state.admin_token = admin_token
-    app.state.streams = ws.StreamGateway(platform)  # GET /v1/stream (see ws.py)
+    feed = getattr(platform, "market_data", None)  # gives snapshots on subscribe
+    app.state.streams = ws.StreamGateway(  # GET /v1/stream (see ws.py)
+        platform, snapshot=feed.snapshot if feed is not None else None)
     for router in (auth.router, orders.router, account.router, market.router, admin.router,
                    market_data.router):
         app.include_router(router)

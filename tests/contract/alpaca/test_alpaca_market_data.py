@@ -1,0 +1,88 @@
+"""alpaca-py's StockHistoricalDataClient reads bars, latest values and snapshots."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from alpaca.data.historical.stock import StockHistoricalDataClient
+from alpaca.data.requests import (
+    StockBarsRequest,
+    StockLatestBarRequest,
+    StockLatestQuoteRequest,
+    StockLatestTradeRequest,
+    StockSnapshotRequest,
+)
+from alpaca.data.timeframe import TimeFrame
+
+from tests.contract.alpaca.conftest import raw
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def trader(new_trader):
+    return new_trader("0")
+
+
+@pytest.fixture(scope="module")
+def data(server, trader):
+    return StockHistoricalDataClient(trader._api_key, trader._secret_key,
+                                     url_override=server.base)
+
+
+def a_month_ago():
+    return datetime.now(UTC) - timedelta(days=31)
+
+
+def test_daily_bars_of_several_symbols_parse_as_a_bar_set(data):
+    bars = data.get_stock_bars(StockBarsRequest(symbol_or_symbols=["AAPL", "MSFT"],
+                                                timeframe=TimeFrame.Day, start=a_month_ago()))
+    for symbol in ("AAPL", "MSFT"):
+        series = bars.data[symbol]
+        assert len(series) >= 15
+        assert all(b.low <= min(b.open, b.close) <= max(b.open, b.close) <= b.high
+                   for b in series)
+        assert [b.timestamp for b in series] == sorted(b.timestamp for b in series)
+
+
+def test_bars_come_in_pages_that_join_without_gaps_or_repeats(server, trader):
+    http = raw(server, trader)
+    params = {"symbols": "AAPL,MSFT", "timeframe": "1Day", "limit": 7,
+              "start": a_month_ago().isoformat()}
+    whole = http.get("/v2/stocks/bars", params={**params, "limit": 1000}).json()["bars"]
+    pages, token = {}, None
+    while True:
+        body = http.get("/v2/stocks/bars", params={**params, "page_token": token} if token
+                        else params).json()
+        assert sum(len(rows) for rows in body["bars"].values()) <= 7
+        for symbol, rows in body["bars"].items():
+            pages.setdefault(symbol, []).extend(rows)
+        token = body["next_page_token"]
+        if token is None:
+            break
+    assert pages == whole
+
+
+def test_an_unknown_timeframe_is_refused_with_a_400(server, trader):
+    answer = raw(server, trader).get("/v2/stocks/AAPL/bars", params={"timeframe": "7Min"})
+    assert answer.status_code == 400 and "timeframe" in answer.json()["message"]
+
+
+def test_latest_quote_trade_and_bar_parse(data):
+    quote = data.get_stock_latest_quote(StockLatestQuoteRequest(symbol_or_symbols="AAPL"))
+    assert 0 < quote["AAPL"].bid_price < quote["AAPL"].ask_price
+    trade = data.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="AAPL"))
+    assert trade["AAPL"].price > 0 and trade["AAPL"].size > 0
+    bar = data.get_stock_latest_bar(StockLatestBarRequest(symbol_or_symbols="AAPL"))
+    assert bar["AAPL"].high >= bar["AAPL"].low > 0
+
+
+def test_a_snapshot_has_the_latest_quote_and_the_daily_bars(data):
+    snapshot = data.get_stock_snapshot(StockSnapshotRequest(symbol_or_symbols=["AAPL"]))["AAPL"]
+    assert snapshot.latest_quote.ask_price > 0 and snapshot.daily_bar.close > 0
+    assert snapshot.previous_daily_bar.timestamp < snapshot.daily_bar.timestamp
+
+
+def test_market_data_needs_a_key_pair(server):
+    answer = httpx.get(f"{server.base}/v2/stocks/AAPL/snapshot")
+    assert answer.status_code == 401 and set(answer.json()) == {"code", "message"}
