@@ -25,3 +25,31 @@ async def new_customer(platform: Any, email: str = "ann@example.com") -> str:
     await platform.open_account(made["account_id"], made["user_id"], made["account_number"],
                                 "cash")
     return str(made["account_id"])
+
+
+def linked_order(account: str, order_class: str, quantity: str, *, side: str = "buy",
+                 limit: str | None = "100.00", take_profit: str | None = "110.00",
+                 stop: str | None = "90.00", trail_percent: str | None = None,
+                 symbol: str = "AAPL") -> Any:
+    """Build a bracket / oco / oto PlaceOrder (fixed prices unless told)."""
+    from decimal import Decimal
+
+    from brokerage.domain.ids import AccountId, Symbol
+    from brokerage.domain.orders import classes
+    from brokerage.domain.orders.types import OrderType, Side, TimeInForce
+    from brokerage.service_layer import commands as cmd
+
+    def dec(value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    loss = None
+    if stop is not None or trail_percent is not None:
+        loss = classes.stop_loss(dec(stop), trail_percent=dec(trail_percent))
+    return cmd.PlaceOrder(
+        account_id=AccountId(account), symbol=Symbol(symbol), side=Side(side),
+        order_type=OrderType.LIMIT if limit else OrderType.MARKET,
+        time_in_force=TimeInForce.GTC if order_class != "oto" else TimeInForce.DAY,
+        quantity=Decimal(quantity), limit_price=dec(limit),
+        order_class=classes.OrderClass(order_class),
+        take_profit=classes.take_profit(Decimal(take_profit)) if take_profit else None,
+        stop_loss=loss)

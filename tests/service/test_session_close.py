@@ -59,6 +59,15 @@ async def move(platform, clock: ManualClock, when: datetime, phase: MarketPhase)
     await reach(platform, phase)
 
 
+async def at_venue(platform, account: str, order_id: str) -> None:
+    """Wait until the venue has acknowledged the order (routing commits before it sends)."""
+    for _ in range(400):
+        if status(platform, account, order_id) != OrderStatus.ACCEPTED:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"order {order_id} never reached its venue")
+
+
 def provide(platform, side: Side, qty: str, price: str, tif: TimeInForce, cl: str) -> None:
     """Another participant's order on the exchange (a liquidity provider)."""
     platform.exchange.submit("lp", NewOrderRequest(
@@ -94,6 +103,7 @@ def assert_books_balance(platform) -> None:
 async def test_an_opg_order_crosses_in_the_opening_auction_and_its_remainder_expires(market):
     platform, clock, account = market
     placed = await platform.execute(account, order(account, "2", "431.00", TimeInForce.OPG))
+    await at_venue(platform, account, placed.id)
     provide(platform, Side.SELL, "1", "429.00", TimeInForce.DAY, "lp-1")
 
     await move(platform, clock, OPEN, MarketPhase.REGULAR)
@@ -113,6 +123,7 @@ async def test_a_day_order_left_working_expires_at_the_close_and_frees_its_cash(
     platform, clock, account = market
     await move(platform, clock, MID_SESSION, MarketPhase.REGULAR)
     placed = await platform.execute(account, order(account, "2", "400.00", TimeInForce.DAY))
+    await at_venue(platform, account, placed.id)
     await reach(platform, MarketPhase.REGULAR)
     assert cash(platform, account).available == Decimal("200.00")
 
@@ -127,6 +138,7 @@ async def test_a_cls_order_fills_in_the_closing_auction(market):
     platform, clock, account = market
     await move(platform, clock, MID_SESSION, MarketPhase.REGULAR)
     placed = await platform.execute(account, order(account, "2", "432.00", TimeInForce.CLS))
+    await at_venue(platform, account, placed.id)
     provide(platform, Side.SELL, "2", "430.00", TimeInForce.CLS, "lp-2")
     await reach(platform, MarketPhase.REGULAR)
     assert status(platform, account, placed.id) == OrderStatus.NEW
@@ -143,6 +155,7 @@ async def test_a_gtc_order_survives_the_night_and_trades_the_next_day(market):
     platform, clock, account = market
     await move(platform, clock, MID_SESSION, MarketPhase.REGULAR)
     placed = await platform.execute(account, order(account, "2", "420.00", TimeInForce.GTC))
+    await at_venue(platform, account, placed.id)
     await move(platform, clock, AFTER_POST, MarketPhase.CLOSED)
     assert status(platform, account, placed.id) == OrderStatus.NEW
 
@@ -158,6 +171,7 @@ async def test_day_orders_expire_at_an_early_close(market):
     platform, clock, account = market
     await move(platform, clock, datetime(2026, 11, 27, 15, 0, tzinfo=UTC), MarketPhase.REGULAR)
     placed = await platform.execute(account, order(account, "1", "400.00", TimeInForce.DAY))
+    await at_venue(platform, account, placed.id)
     await reach(platform, MarketPhase.REGULAR)
 
     await move(platform, clock, EARLY_CLOSE, MarketPhase.POST_MARKET)

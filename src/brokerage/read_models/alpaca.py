@@ -164,3 +164,41 @@ def account(platform: Platform, account_id: str) -> dict[str, Any]:
     pending = Decimal(native["pending_deposits"])
     return {**native, "long_market_value": long_value, "cash_total": cash + pending,
             "equity": cash + pending + long_value, "pending_in": pending}
+
+
+def link_group(platform: Platform, account_id: str, parent_id: str) -> dict[str, Any] | None:
+    """Return the bracket/OCO/OTO group whose parent is this order (its stored document)."""
+    t = tables.order_links
+    with platform.store.read() as conn:
+        row = conn.execute(select(t.c.doc).where(t.c.parent_id == parent_id,
+                                                 t.c.account_id == account_id)).first()
+    return None if row is None else dict(json.loads(row.doc))
+
+
+def leg_docs(platform: Platform, account_id: str, parent: dict[str, Any],
+             group: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the group's legs other than the parent: stored orders, or `held` placeholders."""
+    legs = []
+    for key, terms in (("limit_leg", "take_profit"), ("stop_leg", "stop_loss")):
+        leg_id = group.get(key)
+        if leg_id is None or leg_id == parent["id"]:
+            continue
+        try:
+            legs.append(order(platform, account_id, leg_id))
+        except NotFound:
+            legs.append(_held_leg(parent, group, leg_id, group[terms]))
+    return legs
+
+
+def _held_leg(parent: dict[str, Any], group: dict[str, Any], leg_id: str,
+              terms: dict[str, Any]) -> dict[str, Any]:
+    """A leg that waits for its entry (`held`), or that never started (`canceled`)."""
+    status = "held" if group["phase"] == "held" else "canceled"
+    return {**{k: None for k in parent}, "id": leg_id, "client_order_id": leg_id,
+            "symbol": parent["symbol"], "side": "sell", "order_type": terms["order_type"],
+            "time_in_force": parent["time_in_force"], "quantity": parent.get("quantity"),
+            "limit_price": terms.get("limit_price"), "stop_price": terms.get("stop_price"),
+            "trail_price": terms.get("trail_price"), "trail_percent": terms.get("trail_percent"),
+            "status": status, "created_at": parent["created_at"],
+            "updated_at": parent["updated_at"], "filled_quantity": "0",
+            "order_class": group["order_class"]}

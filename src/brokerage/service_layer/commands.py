@@ -7,6 +7,7 @@ from decimal import Decimal
 from brokerage.domain.accounts import AccountStatus
 from brokerage.domain.execution import CancelReject, ExecutionReport
 from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol
+from brokerage.domain.orders.classes import Exit, OrderClass
 from brokerage.domain.orders.types import OrderType, Side, TimeInForce
 
 
@@ -33,6 +34,10 @@ class PlaceOrder:
     trail_percent: Decimal | None = None
     extended_hours: bool = False
     client_order_id: ClientOrderId | None = None
+    # Linked orders (bracket, oco, oto): see domain/orders/classes.py.
+    order_class: OrderClass = OrderClass.SIMPLE
+    take_profit: Exit | None = None
+    stop_loss: Exit | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol
 from brokerage.domain.instruments import Instrument
 from brokerage.domain.ledger import Ledger, customer_cash, customer_securities
 from brokerage.domain.money import USD
+from brokerage.domain.orders.classes import LinkGroup
 from brokerage.domain.orders.order import Order
 from brokerage.domain.portfolio import Position
 from brokerage.domain.risk import AccountRiskState, KillSwitches, RiskLimits
@@ -67,6 +68,7 @@ class PartitionState:
     settlements: dict[str, TradeSettlement] = field(default_factory=dict)  # pending only
     stops: dict[Symbol, set[OrderId]] = field(default_factory=dict)
     last_prices: dict[Symbol, Decimal] = field(default_factory=dict)
+    links: dict[OrderId, LinkGroup] = field(default_factory=dict)  # open groups by member id
 
     def __post_init__(self) -> None:
         self.kill_switches.halted = self.deps.halted_symbols  # shared, survives reloads

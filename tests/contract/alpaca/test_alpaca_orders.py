@@ -225,17 +225,6 @@ def test_numbers_may_come_as_strings(server, trader):
     trader.cancel_order_by_id(answer.json()["id"])
 
 
-@pytest.mark.parametrize("order_class", ["bracket", "oco", "oto"])
-def test_linked_order_classes_are_refused_with_422_until_supported(server, trader,
-                                                                   order_class):
-    answer = raw(server, trader).post("/v2/orders", json={
-        "symbol": "AAL", "qty": 1, "side": "buy", "type": "limit", "time_in_force": "gtc",
-        "limit_price": 5, "order_class": order_class, "take_profit": {"limit_price": 30},
-        "stop_loss": {"stop_price": 4}})
-    assert answer.status_code == 422 and answer.json()["code"] == 40010001
-    assert order_class in answer.json()["message"]
-
-
 def test_a_closing_auction_order_waits_for_the_close(server, trader):
     placed = trader.submit_order(LimitOrderRequest(
         symbol="AAL", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.CLS,

@@ -21,6 +21,7 @@ from brokerage.domain.funding import (
 )
 from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol, TransferId
 from brokerage.domain.ledger import Ledger, Transfer, TransferKind
+from brokerage.domain.orders.classes import LinkGroup
 from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.types import TERMINAL_STATUSES
 from brokerage.domain.portfolio import LotId, Position, TaxLot
@@ -42,6 +43,7 @@ def load_partition(store: SqlStore, deps: Deps, index: int, partitions: int) -> 
             if a["id"] in mine:
                 _add_account(state, a)
         _orders(conn, state, mine)
+        _links(conn, state, mine)
         _positions(conn, state, mine)
         _cash(conn, state, mine)
     return state
@@ -113,6 +115,16 @@ def _orders(conn: Any, state: PartitionState, mine: set[str]) -> None:
     for account_id in list(state.accounts):
         for symbol in {o.symbol for o in state.orders.values() if o.account_id == account_id}:
             state.sync(account_id, symbol)
+
+
+def _links(conn: Any, state: PartitionState, mine: set[str]) -> None:
+    """Relink the open bracket/OCO/OTO groups to their member orders."""
+    t = tables.order_links
+    for r in conn.execute(select(t.c.doc, t.c.account_id).where(t.c.phase != "done")):
+        if r.account_id in mine:
+            group = LinkGroup.from_dict(json.loads(r.doc))
+            for member in group.members:
+                state.links[member] = group
 
 
 def _positions(conn: Any, state: PartitionState, mine: set[str]) -> None:

@@ -355,3 +355,18 @@ venue_drop_copies = Table(
     Column("received_at", TS, nullable=False),
     Index("ix_venue_drop_copies_venue_ts", "venue", "ts"),
 )
+
+# --- Order classes (issue 5): bracket / OCO / OTO link groups -----------------------------------
+
+order_links = Table(
+    "order_links",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("account_id", String(80), nullable=False),
+    Column("parent_id", String(80), nullable=False),  # the entry, or an OCO's limit leg
+    Column("phase", String(16), nullable=False),  # held | active | stop_fired | done
+    Column("doc", Text, nullable=False),  # LinkGroup.to_dict() as JSON
+    Column("updated_at", TS, nullable=False),
+    Index("ix_order_links_parent", "parent_id"),
+    Index("ix_order_links_phase", "phase"),
+)

@@ -216,6 +216,10 @@ def _on_replaced(ctx: Context, new: Order, report: ExecutionReport) -> None:
     apply_event(ctx, new, ev.RiskAccepted(_eid(state), new.id, now, hold_id))
     apply_event(ctx, new, ev.Routed(_eid(state), new.id, now, report.venue, new.id))
     apply_event(ctx, new, ev.VenueAccepted(_eid(state), new.id, now, report.venue_order_id))
+    if new.id in state.links:  # a replaced bracket/oco limit leg whose stop may have fired
+        from brokerage.service_layer.handlers.order_classes import on_replaced
+
+        on_replaced(ctx, new)
 
 
 def _hold_need(new: Order) -> tuple[str, Decimal]:

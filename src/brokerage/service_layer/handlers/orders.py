@@ -13,6 +13,7 @@ from brokerage.domain.ledger import (
 )
 from brokerage.domain.money import USD, ZERO, qty
 from brokerage.domain.orders import events as ev
+from brokerage.domain.orders.classes import OrderClass
 from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side, TimeInForce
 from brokerage.domain.orders.validation import OrderRequest, first_problem
@@ -52,6 +53,8 @@ def last_price(state: PartitionState, instrument: Instrument) -> Decimal:
 def place_order(c: cmd.PlaceOrder, ctx: Context) -> Order:
     """Validate, check risk, hold, record; route after the commit. Return the order."""
     state: PartitionState = ctx.state
+    if c.order_class is not OrderClass.SIMPLE:
+        return _place_linked(c, ctx)
     account = state.accounts.get(c.account_id)
     if account is None:
         raise NotFound("ACCOUNT_NOT_FOUND", "no such account")
@@ -162,6 +165,12 @@ def release_holds(ctx: Context, order: Order, memo: str) -> None:
     state.sync(order.account_id, order.symbol)
 
 
+def _place_linked(c: cmd.PlaceOrder, ctx: Context) -> Order:
+    from brokerage.service_layer.handlers.order_classes import place_linked  # imports this
+
+    return place_linked(c, ctx)
+
+
 def _start_stop(ctx: Context, order: Order, reference: Decimal | None) -> None:
     from brokerage.service_layer.handlers.stops import arm_stop  # stops import this module
 
@@ -238,6 +247,10 @@ def finish(ctx: Context, order: Order, memo: str) -> None:
     release_holds(ctx, order, memo)
     state.untrack_stop(order)
     state.orders.pop(order.id, None)
+    if order.id in state.links:  # a bracket/oco/oto member: move its group along
+        from brokerage.service_layer.handlers.order_classes import on_order_done
+
+        on_order_done(ctx, order)
 
 
 def _open_order(state: PartitionState, account_id: object, order_id: OrderId) -> Order:

@@ -52,4 +52,9 @@ def _fire(ctx: Context, order: Order, price: Decimal) -> None:
     apply_event(ctx, order, ev.Triggered(EventId(state.deps.ids()), order.id,
                                          state.deps.clock.now(), price))
     state.untrack_stop(order)
+    if order.id in state.links:  # an exit whose limit sibling must be canceled first
+        from brokerage.service_layer.handlers.order_classes import on_stop_fired
+
+        if on_stop_fired(ctx, order):
+            return
     route(ctx, order)

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol
+from brokerage.domain.orders import classes
+from brokerage.domain.orders.classes import OrderClass
 from brokerage.domain.orders.types import TERMINAL_STATUSES, OrderStatus
 from brokerage.entrypoints.api.alpaca import serializers
 from brokerage.entrypoints.api.alpaca.errors import from_refusal
@@ -22,7 +24,6 @@ from brokerage.service_layer.identity import Principal
 from brokerage.service_layer.platform import Platform
 
 router = APIRouter(prefix="/v2", tags=["alpaca: orders"])
-LINKED_CLASSES = frozenset({"bracket", "oco", "oto"})
 TERMINAL = frozenset(s.value for s in TERMINAL_STATUSES)
 
 
@@ -45,26 +46,43 @@ async def place(platform: Platform, who: Principal, command: cmd.PlaceOrder) -> 
 
 
 def place_command(who: Principal, body: NewOrder) -> cmd.PlaceOrder:
+    profit, loss = body.take_profit, body.stop_loss
     return cmd.PlaceOrder(
         account_id=AccountId(who.account_id), symbol=Symbol(body.symbol.upper()),
         side=body.side, order_type=body.type, time_in_force=body.time_in_force,
         quantity=body.qty, notional=body.notional, limit_price=body.limit_price,
         stop_price=body.stop_price, trail_price=body.trail_price,
         trail_percent=body.trail_percent, extended_hours=body.extended_hours,
-        client_order_id=ClientOrderId(body.client_order_id) if body.client_order_id else None)
+        client_order_id=ClientOrderId(body.client_order_id) if body.client_order_id else None,
+        order_class=OrderClass(body.order_class or "simple"),
+        take_profit=classes.take_profit(profit.limit_price) if profit else None,
+        stop_loss=classes.stop_loss(loss.stop_price, loss.limit_price, loss.trail_price,
+                                    loss.trail_percent) if loss else None)
 
 
 @router.post("/orders")
 async def submit_order(body: NewOrder, who: PrincipalDep, platform: PlatformDep
                        ) -> dict[str, Any]:
-    """Place a simple order. Bracket, OCO and OTO are refused until linked legs are booked."""
-    if body.order_class in LINKED_CLASSES:
-        raise Refused("ORDER_CLASS_UNSUPPORTED",
-                      f"order_class {body.order_class} is not supported yet: place the legs "
-                      "as simple orders")
+    """Place a simple order, or a bracket / OCO / OTO group (answered with its `legs`)."""
     if body.client_order_id and await _client_id_taken(platform, who, body.client_order_id):
         raise Refused("DUPLICATE_CLIENT_ORDER_ID", "client_order_id must be unique")
-    return await place(platform, who, place_command(who, body))
+    command = place_command(who, body)
+    if command.order_class is OrderClass.SIMPLE:
+        return await place(platform, who, command)
+    order = await platform.execute(who.account_id, command)
+    refuse_rejected(order)
+    return await run_in_threadpool(with_legs, platform, who.account_id, order.to_dict())
+
+
+def with_legs(platform: Platform, account_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """Shape an order; a linked group's parent carries its class and its legs."""
+    group = reads.link_group(platform, account_id, doc["id"])
+    if group is None:
+        return serializers.order(doc)
+    kind = {"order_class": group["order_class"]}
+    legs = [serializers.order({**leg, **kind})
+            for leg in reads.leg_docs(platform, account_id, doc, group)]
+    return serializers.order({**doc, **kind}, legs)
 
 
 async def _client_id_taken(platform: Platform, who: Principal, client_id: str) -> bool:
@@ -107,7 +125,7 @@ async def get_by_client_order_id(
 async def get_order(order_id: str, who: PrincipalDep, platform: PlatformDep,
                     nested: bool = False) -> dict[str, Any]:
     doc = await run_in_threadpool(reads.order, platform, who.account_id, order_id)
-    return serializers.order(doc)
+    return await run_in_threadpool(with_legs, platform, who.account_id, doc)
 
 
 async def cancel(platform: Platform, who: Principal, order_id: str) -> None:

@@ -22,8 +22,11 @@ class TakeProfit(Lenient):
 
 
 class StopLoss(Lenient):
-    stop_price: Price
+    stop_price: Price | None = None
     limit_price: Price | None = None
+    # Not in Alpaca: a trailing stop as the stop-loss exit (one of Alpaca users' asks).
+    trail_price: Price | None = None
+    trail_percent: Price | None = None
 
 
 class NewOrder(Lenient):
