@@ -102,30 +102,15 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
     calendar = XnysCalendar()
     clock = clock or make_clock(settings, calendar)
     instruments = load_instruments()
-    exchange, entries = venue, []
-    if exchange is None:
-        from brokerage.venues.exchange import SimulatedExchange
-
-        journal = JournalFile(journal_path(settings))
-        entries = journal.entries()
-        exchange = SimulatedExchange(EXCHANGE_ID, instruments, journal_sink=journal)
-        if entries:
-            exchange.recover(entries)  # replays silently: nothing is journaled again
+    exchange, entries = (venue, []) if venue is not None else build_exchange(settings,
+                                                                             instruments)
     limits = RiskLimits(market_order_collar_pct=Decimal(settings.market_order_collar_pct))
-    routed = exchange
-    if venue is None:  # the exchange and the market makers behind the smart order router
-        from brokerage.bootstrap_routing import build_router
-
-        routed = build_router(exchange, clock, new_id, store=store)
+    routed, market, served = route_venues(settings, exchange, clock, store, replaced=venue)
     deps = Deps(clock=clock, ids=new_id, calendar=calendar, instruments=instruments,
-                venue=routed, market=exchange, limits=limits,
+                venue=routed, market=market, limits=limits,
                 instant_deposit_limit=settings.instant_deposit_limit_usd)
-    liquidity = None
-    if settings.liquidity and venue is None:
-        from brokerage.venues.liquidity import LiquidityAgents
-
-        liquidity = LiquidityAgents(exchange, instruments, seed=settings.liquidity_seed)
-        liquidity.resume(clock.now()) if entries else liquidity.seed_books(clock.now())
+    liquidity = (build_liquidity(settings, exchange, instruments, clock.now(), bool(entries),
+                                 served) if settings.liquidity and venue is None else None)
 
     def loader(index: int) -> Any:
         return load_partition(store, deps, index, settings.partitions)
@@ -133,8 +118,8 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
     partitions = build_partitions(deps, store, settings.partitions, loader, settings.max_batch,
                                   settings.queue_limit)
     platform = Platform(deps=deps, identity=Identity(store, RealClock(), new_id), store=store,
-                        partitions=partitions, exchange=exchange, liquidity=liquidity,
-                        loader=loader)
+                        partitions=partitions, exchange=market, liquidity=liquidity,
+                        loader=loader, sessions=served)
     from brokerage.bootstrap_routing import attach_router
 
     if attach_router(platform):  # the router connects to every venue, the exchange included
@@ -143,9 +128,54 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
         exchange.connect(deps.participant_id, platform.on_report, platform.on_report)
     else:
         exchange.connect(deps.participant_id, platform.on_report)
-    if hasattr(exchange, "add_trade_listener"):
-        exchange.add_trade_listener(platform.on_trade)
+    handoff = served.handoff if served is not None else None  # venue threads -> the loop
+    if hasattr(market, "add_trade_listener"):
+        market.add_trade_listener(handoff(platform.on_trade) if handoff else platform.on_trade)
     from brokerage.bootstrap_market_data import build_market_data
 
-    platform.market_data = build_market_data(platform, settings)
+    platform.market_data = build_market_data(platform, settings, handoff)
     return platform
+
+
+def build_exchange(settings: Settings, instruments: Any) -> tuple[Any, list[Any]]:
+    """Make the simulated exchange and recover its books from its journal."""
+    from brokerage.venues.exchange import SimulatedExchange
+
+    journal = JournalFile(journal_path(settings))
+    entries = journal.entries()
+    exchange = SimulatedExchange(EXCHANGE_ID, instruments, journal_sink=journal)
+    if entries:
+        exchange.recover(entries)  # replays silently: nothing is journaled again
+    return exchange, entries
+
+
+def build_liquidity(settings: Settings, exchange: Any, instruments: Any, now: datetime,
+                    recovered: bool, served: Any) -> Any:
+    """Let the liquidity agents quote on the exchange (under the venues' lock when served)."""
+    from brokerage.venues.liquidity import LiquidityAgents
+
+    agents = LiquidityAgents(exchange, instruments, seed=settings.liquidity_seed)
+    agents.resume(now) if recovered else agents.seed_books(now)
+    return agents if served is None else served.locked(agents)
+
+
+def route_venues(settings: Settings, exchange: Any, clock: Any, store: Any,
+                 replaced: Any) -> tuple[Any, Any, Any]:
+    """Return (the OMS's venue, the market to quote from, the FIX-served venues or None).
+
+    A `replaced` venue (tests) is used alone; otherwise the exchange and the market makers
+    sit behind the smart order router, in process or each behind its FIX acceptor.
+    """
+    if replaced is not None:
+        return exchange, exchange, None
+    if settings.venue_transport == "fix":
+        from brokerage.bootstrap_venues import serve_venues
+
+        served = serve_venues(exchange, clock, new_id, store, settings)
+        return served.router, served.exchange, served
+    if settings.venue_transport != "inprocess":
+        raise ValueError(f"venue_transport must be 'fix' or 'inprocess', not "
+                         f"{settings.venue_transport!r}")
+    from brokerage.bootstrap_routing import build_router
+
+    return build_router(exchange, clock, new_id, store=store), exchange, None

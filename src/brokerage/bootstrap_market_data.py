@@ -5,6 +5,7 @@ trading status board (sharing the risk state's set of halted symbols) and the se
 subscribes it to every venue that publishes prints or quotes.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from brokerage.adapters.db.market_data_repo import SqlMarketDataRepository
@@ -20,8 +21,13 @@ from brokerage.service_layer.market_feed import MarketFeed
 from brokerage.service_layer.market_status import TradingStatusBoard, tier_of
 
 
-def build_market_data(platform: Any, settings: Settings) -> MarketDataService:
-    """Wire the market data service onto a built platform and its venues."""
+def build_market_data(platform: Any, settings: Settings,
+                      handoff: Callable[[Any], Any] | None = None) -> MarketDataService:
+    """Wire the market data service onto a built platform and its venues.
+
+    `handoff` wraps the listeners of venues that call back on their own thread (FIX-served
+    venues), so the pipeline, which has no lock, only ever runs on the event loop.
+    """
     deps = platform.deps
     instruments = deps.instruments
     windows = XnysSessionWindows(deps.calendar)
@@ -39,11 +45,12 @@ def build_market_data(platform: Any, settings: Settings) -> MarketDataService:
                        depth=depth_of(platform.exchange),
                        stale_after_s=settings.quote_stale_after_s),
         MarketFeed(instruments, windows), board)
+    hand = handoff or (lambda listener: listener)
     for venue in feed_venues(platform):
         if hasattr(venue, "add_trade_listener"):
-            venue.add_trade_listener(service.on_trade_print)
+            venue.add_trade_listener(hand(service.on_trade_print))
         if hasattr(venue, "add_quote_listener"):
-            venue.add_quote_listener(service.on_top_of_book)
+            venue.add_quote_listener(hand(service.on_top_of_book))
     return service
 
 

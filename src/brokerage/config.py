@@ -31,6 +31,12 @@ class Settings:
     var_dir: Path = Path("var")
     cache_url: str | None = None  # BROKERAGE_CACHE_URL: Redis quote cache; None keeps it in memory
     quote_stale_after_s: int = 10  # a symbol with no update for this long is served stale
+    # "inprocess": the router calls the venues directly; "fix": each venue is a FIX acceptor on
+    # loopback (`brokerage serve` picks "fix" unless told otherwise).
+    venue_transport: str = "inprocess"
+    fix_base_port: int = 9878  # exchange; MM1, MM2 on the next ports; 0: any free ports
+    fix_dir: Path | None = None  # holds fix/<venue>/...; default: the SQLite file's directory
+    fix_clients: tuple[str, ...] = ()  # third-party CompIDs every served venue also accepts
 
     @staticmethod
     def from_env(env: dict[str, str], **overrides: object) -> "Settings":
@@ -46,5 +52,11 @@ class Settings:
             values["partitions"] = int(env["BROKERAGE_PARTITIONS"])
         if env.get("BROKERAGE_CACHE_URL"):
             values["cache_url"] = env["BROKERAGE_CACHE_URL"]
+        if env.get("BROKERAGE_VENUE_TRANSPORT"):
+            values["venue_transport"] = env["BROKERAGE_VENUE_TRANSPORT"]
+        if env.get("BROKERAGE_FIX_BASE_PORT"):
+            values["fix_base_port"] = int(env["BROKERAGE_FIX_BASE_PORT"])
+        if env.get("BROKERAGE_FIX_CLIENTS"):
+            values["fix_clients"] = tuple(env["BROKERAGE_FIX_CLIENTS"].split(","))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Settings(**values)  # type: ignore[arg-type]

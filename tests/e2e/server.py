@@ -28,7 +28,9 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60) -> "Server":
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # The venues sit behind FIX acceptors (serve's default) on free ports, so a test never
+        # clashes with a server already running on the default ones.
+        env = {"BROKERAGE_FIX_BASE_PORT": "0", **os.environ, "PYTHONUNBUFFERED": "1"}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "brokerage", "--db-url", self.db_url, "serve",

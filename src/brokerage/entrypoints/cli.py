@@ -25,10 +25,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from brokerage.adapters.runfiles import RunLock, remove_card, run_files, write_card
     from brokerage.bootstrap import build_platform
+    from brokerage.bootstrap_venues import FixPortInUse
     from brokerage.entrypoints.api.app import create_app
 
-    settings = _settings(args, host=args.host, port=args.port, clock=args.clock,
-                         speed=args.speed, start=args.start)
+    settings = _serve_settings(args)
     files = run_files(settings)
     lock = RunLock(files.lock)
     if not lock.acquire():
@@ -36,20 +36,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
               "per database", file=sys.stderr)
         return 1
     try:
-        platform = build_platform(settings)
+        try:
+            platform = build_platform(settings)
+        except FixPortInUse as exc:
+            print(f"brokerage: {exc}; pass --fix-port PORT (0: any free ports) or --venues "
+                  "inprocess", file=sys.stderr)
+            return 1
         token = secrets.token_urlsafe(32)
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         write_card(files.card, f"http://{host}:{settings.port}", token)
         clock = platform.deps.clock
         print(f"brokerage: {clock.name} clock at {clock.speed}x, now {clock.now().isoformat()}; "
-              f"database {settings.database_url}; http://{settings.host}:{settings.port}",
-              flush=True)
+              f"database {settings.database_url}; http://{settings.host}:{settings.port}; "
+              f"venues {_venues_text(platform)}", flush=True)
         uvicorn.run(create_app(platform, admin_token=token), host=settings.host,
-                    port=settings.port, log_level=args.log_level, access_log=False)
+                    port=settings.port, log_level=args.log_level, access_log=False,
+                    ws_per_message_deflate=False)  # shared stream frames: no per-client zlib
     finally:
         remove_card(files.card)
         lock.release()
     return 0
+
+
+def _serve_settings(args: argparse.Namespace) -> Settings:
+    """Serve puts the venues behind FIX unless --venues or the environment says otherwise."""
+    venues = args.venues or os.environ.get("BROKERAGE_VENUE_TRANSPORT") or "fix"
+    clients = tuple(args.fix_client) if args.fix_client else None
+    return _settings(args, host=args.host, port=args.port, clock=args.clock, speed=args.speed,
+                     start=args.start, venue_transport=venues, fix_base_port=args.fix_port,
+                     fix_clients=clients)
+
+
+def _venues_text(platform: Any) -> str:
+    served = platform.sessions
+    if served is None:
+        return "in process"
+    return "over FIX on " + ", ".join(f"{v}@127.0.0.1:{p}" for v, p in served.ports().items())
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -119,7 +141,8 @@ def _admin_offline(settings: Settings, action: Callable[..., Any], body: dict[st
 
     from brokerage.bootstrap import build_platform
 
-    platform = build_platform(replace(settings, liquidity=False, clock="real"))
+    platform = build_platform(replace(settings, liquidity=False, clock="real",
+                                      venue_transport="inprocess"))
 
     async def run() -> Any:
         for partition in platform.partitions:
@@ -167,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--speed", type=float, default=1.0)
     serve.add_argument("--start", help="ISO start time of the simulated clock")
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--venues", choices=["fix", "inprocess"],
+                       help="venues behind FIX acceptors on loopback (default) or in process "
+                            "(env BROKERAGE_VENUE_TRANSPORT)")
+    serve.add_argument("--fix-port", type=int,
+                       help="the exchange's FIX port; MM1, MM2 take the next two (default 9878; "
+                            "0: any free ports; env BROKERAGE_FIX_BASE_PORT)")
+    serve.add_argument("--fix-client", action="append", metavar="COMP_ID",
+                       help="a third-party CompID every venue accepts (repeatable; env "
+                            "BROKERAGE_FIX_CLIENTS=A,B)")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(
         func=cmd_migrate)

@@ -61,7 +61,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         venues_of,
     )
 
-    platform = build_platform(_settings(args, liquidity=False, clock="real"))
+    platform = build_platform(_settings(args, liquidity=False, clock="real",
+                                        venue_transport="inprocess"))
     stored = SqlDropCopyStore(platform.store.engine, platform.deps.clock)
     copies = StoredDropCopies(c.report for c in stored.between(*window(args.date)))
     # Stored FIX drop copies first; in-process venues (the exchange replays its journal) after.

@@ -37,6 +37,9 @@ class Platform:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     phase: MarketPhase | None = None
     market_data: Any = None  # the MarketDataService (routers read quotes, candles, halts)
+    # Venue sessions (FIX), with `async start()` and `async stop()`: they start once the
+    # writers run (reports have somewhere to go) and before recovery asks the venues.
+    sessions: Any = None
 
     def partition_for(self, account_id: str) -> Partition:
         return self.partitions[partition_of(account_id, len(self.partitions))]
@@ -74,7 +77,12 @@ class Platform:
         """Start the writers, recover what a crash left in flight, then the timers."""
         for partition in self.partitions:
             partition.start()
-        await self.recover()
+        # What in-process venues did, taken before any session runs: a FIX session resends
+        # what we missed itself, and those reports must not be replayed a second time.
+        backlog = self.deps.venue.executions(self.deps.participant_id)
+        if self.sessions is not None:
+            await self.sessions.start()
+        await self.recover(backlog)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._session_timer(), name="session-timer"),
                        loop.create_task(self._stop_timer(), name="stop-timer")]
@@ -88,25 +96,37 @@ class Platform:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.sessions is not None:  # the last reports still reach running writers
+            await self.sessions.stop()
         for partition in self.partitions:
             await partition.stop()
 
-    async def recover(self) -> None:
+    async def recover(self, backlog: list[Any] | None = None) -> None:
         """Replay what the venue did that we have not booked, and send what never left."""
         participant = self.deps.participant_id
         venue = self.deps.venue  # the smart order router asks every venue behind it
-        for report in venue.executions(participant):
+        if backlog is None:
+            backlog = venue.executions(participant)
+        for report in backlog:
             self.on_report(report)
         for partition in self.partitions:
             await partition.drain()
             state: PartitionState = partition.state
             for order in list(state.orders.values()):
                 if order.venue is not None and order.venue_order_id is None and (
-                        venue.order_status(participant, order.id) is None):
+                        self._never_reached(order.id)):
                     from brokerage.service_layer.handlers.orders import venue_request
 
                     venue.submit(participant, venue_request(state, order))
             await partition.drain()
+
+    def _never_reached(self, order_id: str) -> bool:
+        """Tell whether the venue does not know the order (an unreachable venue: leave it)."""
+        try:
+            return self.deps.venue.order_status(self.deps.participant_id, order_id) is None
+        except Exception as exc:  # a FIX venue down at startup: its session resends later
+            log.warning("recovery could not ask the venue about %s: %s", order_id, exc)
+            return False
 
     async def _session_timer(self) -> None:
         """Follow the calendar: tell the exchange the phase; expire and settle on schedule."""

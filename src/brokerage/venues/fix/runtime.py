@@ -163,36 +163,70 @@ class FixDeployment:
     servers: list[FixVenueServer]
     clients: dict[str, FixVenueClient]  # by venue id: hand these to the router
     drop_copies: list[FixDropCopyClient]
+    serving: bool = False  # the acceptors are started
 
     def locked(self, venue: Any) -> LockedVenue:
         """Wrap a served venue for an in-process caller (liquidity agents, phase timer)."""
         return LockedVenue(venue, self.lock)
+
+    def serve(self) -> None:
+        """Start every venue's acceptor (once)."""
+        if not self.serving:
+            for server in self.servers:
+                server.start()
+            self.serving = True
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Serve, then start every (connected) client and drop copy, delivering onto `loop`."""
+        self.serve()
+        for client in self.clients.values():
+            client.use_loop(loop)
+            client.start()
+        for drop_copy in self.drop_copies:
+            drop_copy.start()
 
     def start_sessions(
         self, participant_id: str, on_report: Callable[[Any], None],
         on_cancel_reject: Callable[[Any], None] | None = None,
     ) -> None:
         """Connect the OMS's callbacks, then start every client and drop-copy session."""
+        self.serve()
         for client in self.clients.values():
             client.connect(participant_id, on_report, on_cancel_reject)
+        for client in self.clients.values():
             client.start()
         for drop_copy in self.drop_copies:
             drop_copy.start()
+
+    def logged_on(self) -> bool:
+        """Tell whether every client and drop-copy session is logged on."""
+        sessions = [*self.clients.values(), *self.drop_copies]
+        return all(session.is_logged_on for session in sessions)
 
     def stop(self) -> None:
         """Log the OMS's sessions out, then stop the venues' acceptors."""
         stop_sessions([*self.clients.values(), *self.drop_copies])
         stop_sessions(self.servers)
+        self.serving = False
 
 
 def deploy(
     layout: FixLayout, venues: Mapping[FixVenueSpec, Any], clock: Clock,
     loop: asyncio.AbstractEventLoop | None = None, known_exec_ids: Iterable[str] = (),
     drop_copy_sink: Callable[[DropCopy], None] | None = None,
+    lock: threading.RLock | None = None, serve: bool = True,
 ) -> FixDeployment:
-    """Serve `venues` over FIX on their specs and make (not start) the OMS's sessions."""
-    lock = threading.RLock()
-    servers = start_venue_servers(layout, venues, clock, lock)
+    """Put `venues` behind acceptors on their specs and make (not start) the OMS's sessions.
+
+    `serve=False` leaves the acceptors stopped until `start()` (nothing listens before the
+    platform runs); `lock` is the one every in-process driver of these venues takes.
+    """
+    lock = lock or threading.RLock()
+    servers = [FixVenueServer(venue, layout.acceptor(spec), clock, lock)
+               for spec, venue in venues.items()]
     clients = make_clients(layout, venues, loop, known_exec_ids)
     drop_copies = make_drop_copy_clients(layout, venues, drop_copy_sink)
-    return FixDeployment(lock, servers, clients, drop_copies)
+    deployment = FixDeployment(lock, servers, clients, drop_copies)
+    if serve:
+        deployment.serve()
+    return deployment

@@ -40,6 +40,10 @@ class InitiatorSession:
         self._logged_out = threading.Event()
         self._initiator: Any = None
 
+    def use_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Deliver callbacks onto `loop` from now on (set before start(): built before it ran)."""
+        self._loop = loop
+
     def add_session_listener(self, listener: SessionListener) -> None:
         """Call `listener(venue_id, logged_on)` on every logon and logout."""
         self._listeners.append(listener)
