@@ -14,7 +14,7 @@ from alpaca.data.requests import (
 )
 from alpaca.data.timeframe import TimeFrame
 
-from tests.contract.alpaca.conftest import raw
+from tests.contract.alpaca.conftest import raw, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +71,10 @@ def test_an_unknown_timeframe_is_refused_with_a_400(server, trader):
 def test_latest_quote_trade_and_bar_parse(data):
     quote = data.get_stock_latest_quote(StockLatestQuoteRequest(symbol_or_symbols="AAPL"))
     assert 0 < quote["AAPL"].bid_price < quote["AAPL"].ask_price
-    trade = data.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="AAPL"))
+    # The tape is real: right after start-up AAPL may not have printed yet.
+    trade = wait_until(
+        lambda: data.get_stock_latest_trade(StockLatestTradeRequest(symbol_or_symbols="AAPL")),
+        lambda latest: "AAPL" in latest, timeout_s=60)
     assert trade["AAPL"].price > 0 and trade["AAPL"].size > 0
     bar = data.get_stock_latest_bar(StockLatestBarRequest(symbol_or_symbols="AAPL"))
     assert bar["AAPL"].high >= bar["AAPL"].low > 0

@@ -48,8 +48,9 @@ def test_a_filled_bracket_entry_activates_both_exits(server, trader):
         take_profit=TakeProfitRequest(limit_price=price(server, "AAL", "1.5")),
         stop_loss=StopLossRequest(stop_price=price(server, "AAL", "0.5"))))
     filled = wait_until(lambda: trader.get_order_by_id(placed.id),
-                        lambda o: o.status == OrderStatus.FILLED and all(
-                            leg.status != OrderStatus.HELD for leg in o.legs or []))
+                        lambda o: o.status == OrderStatus.FILLED and bool(o.legs)
+                        # the take-profit has reached its venue (acknowledged: `new`)
+                        and o.legs[0].status == OrderStatus.NEW)
     take_profit, stop_loss = filled.legs or []
     assert take_profit.status == OrderStatus.NEW and take_profit.side == OrderSide.SELL
     assert stop_loss.status == OrderStatus.ACCEPTED and stop_loss.qty == "1"
