@@ -49,11 +49,11 @@ def _intents() -> list[OrderIntent]:
         side: Side, kind: OrderType, limit: str | None = None, stop: str | None = None
     ) -> OrderIntent:
         return OrderIntent(
-            ACCOUNT,
-            SYMBOL,
-            side,
-            kind,
-            TimeInForce.DAY,
+            account_id=ACCOUNT,
+            symbol=SYMBOL,
+            side=side,
+            order_type=kind,
+            time_in_force=TimeInForce.DAY,
             quantity=Decimal("3"),
             limit_price=None if limit is None else Decimal(limit),
             stop_price=None if stop is None else Decimal(stop),

@@ -32,6 +32,7 @@ from brokerage.domain.instruments import Instrument
 from brokerage.domain.market_hours import MarketPhase
 from brokerage.domain.money import QTY_QUANTUM, USD, ZERO, cents_up, is_whole
 from brokerage.domain.orders.types import OrderType, Side, TimeInForce
+from brokerage.domain.orders.validation import OrderRequest, request_fields
 
 _HUNDRED = Decimal(100)
 _MICRO = 1_000_000  # micro-tokens per token: the bucket counts in integers, never floats
@@ -73,20 +74,17 @@ class InvalidOrderIntent(ValueError):
     """An order whose shape is impossible; the API validates first, so this is a bug here."""
 
 
-@dataclass(frozen=True, slots=True)
-class OrderIntent:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderIntent(OrderRequest):
+    """An order request for an account and a symbol, impossible shapes refused at construction."""
+
     account_id: AccountId
     symbol: Symbol
-    side: Side
-    order_type: OrderType
-    time_in_force: TimeInForce
-    quantity: Decimal | None = None
-    notional: Decimal | None = None
-    limit_price: Decimal | None = None
-    stop_price: Decimal | None = None
-    trail_price: Decimal | None = None
-    trail_percent: Decimal | None = None
-    extended_hours: bool = False
+
+    @classmethod
+    def of(cls, account_id: AccountId, symbol: Symbol, request: object) -> "OrderIntent":
+        """Build the intent from anything with the request's fields (a command, an order)."""
+        return cls(account_id=account_id, symbol=symbol, **request_fields(request))  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         problem = _size_problem(self) or _price_problem(self) or _session_problem(self)

@@ -8,7 +8,8 @@ from brokerage.domain.accounts import AccountStatus
 from brokerage.domain.execution import CancelReject, ExecutionReport
 from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol
 from brokerage.domain.orders.classes import Exit, OrderClass
-from brokerage.domain.orders.types import OrderType, Side, TimeInForce
+from brokerage.domain.orders.types import TimeInForce
+from brokerage.domain.orders.validation import OrderRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,20 +20,12 @@ class OpenAccount:
     account_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceOrder:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrder(OrderRequest):
+    """Place a new order: the request's fields plus who, what, and the order's class."""
+
     account_id: AccountId
     symbol: Symbol
-    side: Side
-    order_type: OrderType
-    time_in_force: TimeInForce
-    quantity: Decimal | None = None
-    notional: Decimal | None = None
-    limit_price: Decimal | None = None
-    stop_price: Decimal | None = None
-    trail_price: Decimal | None = None
-    trail_percent: Decimal | None = None
-    extended_hours: bool = False
     client_order_id: ClientOrderId | None = None
     # Linked orders (bracket, oco, oto): see domain/orders/classes.py.
     order_class: OrderClass = OrderClass.SIMPLE

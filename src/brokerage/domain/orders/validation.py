@@ -6,7 +6,7 @@ market hours; only whether the instrument is fractionable is passed in.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
 
@@ -43,7 +43,12 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
-    """The structural part of a new order, as the customer sent it."""
+    """The structural part of a new order, as the customer sent it.
+
+    This is the one list of an order's fields: the OMS command (`PlaceOrder`) and the risk
+    check's `OrderIntent` extend it, and `request_fields` copies them from anything that has
+    them (a command, an order), so a new field is declared here once.
+    """
 
     side: Side
     order_type: OrderType
@@ -64,6 +69,14 @@ class OrderRequest:
         return (
             self.quantity is not None and self.quantity.is_finite() and not is_whole(self.quantity)
         )
+
+
+REQUEST_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(OrderRequest))
+
+
+def request_fields(source: object) -> dict[str, object]:
+    """Return the order-request fields of `source` (a request, a command or an order) by name."""
+    return {name: getattr(source, name) for name in REQUEST_FIELDS}
 
 
 Check = Callable[[OrderRequest], Iterator[Problem]]

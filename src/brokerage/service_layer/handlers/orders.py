@@ -16,7 +16,7 @@ from brokerage.domain.orders import events as ev
 from brokerage.domain.orders.classes import OrderClass
 from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side, TimeInForce
-from brokerage.domain.orders.validation import OrderRequest, first_problem
+from brokerage.domain.orders.validation import OrderRequest, first_problem, request_fields
 from brokerage.domain.risk import (
     InvalidOrderIntent,
     MarketContext,
@@ -65,11 +65,7 @@ def place_order(c: cmd.PlaceOrder, ctx: Context) -> Order:
     _validate(c, instrument)
     now = state.deps.clock.now()
     try:
-        intent = OrderIntent(account_id=c.account_id, symbol=c.symbol, side=c.side,
-                             order_type=c.order_type, time_in_force=c.time_in_force,
-                             quantity=c.quantity, notional=c.notional, limit_price=c.limit_price,
-                             stop_price=c.stop_price, trail_price=c.trail_price,
-                             trail_percent=c.trail_percent, extended_hours=c.extended_hours)
+        intent = OrderIntent.of(c.account_id, c.symbol, c)
     except InvalidOrderIntent as exc:
         raise Refused("ORDER_INVALID", str(exc)) from exc
     market = MarketContext(phase=state.deps.calendar.phase(now),
@@ -102,11 +98,7 @@ def _existing(state: PartitionState, c: cmd.PlaceOrder) -> Order | None:
 
 
 def _validate(c: cmd.PlaceOrder, instrument: Instrument) -> None:
-    request = OrderRequest(side=c.side, order_type=c.order_type, time_in_force=c.time_in_force,
-                           quantity=c.quantity, notional=c.notional, limit_price=c.limit_price,
-                           stop_price=c.stop_price, trail_price=c.trail_price,
-                           trail_percent=c.trail_percent, extended_hours=c.extended_hours)
-    problem = first_problem(request, fractionable=instrument.fractionable)
+    problem = first_problem(c, fractionable=instrument.fractionable)
     if problem is not None:
         raise Refused(problem.code.value, problem.message)
 
@@ -115,11 +107,8 @@ def _new_order(state: PartitionState, c: cmd.PlaceOrder, now: object) -> Order:
     order_id = OrderId(state.deps.ids())
     return Order.create(order_id=order_id, account_id=c.account_id,
                         client_order_id=c.client_order_id or ClientOrderId(order_id),
-                        symbol=c.symbol, side=c.side, order_type=c.order_type,
-                        time_in_force=c.time_in_force, ts=now,  # type: ignore[arg-type]
-                        quantity=c.quantity, notional=c.notional, limit_price=c.limit_price,
-                        stop_price=c.stop_price, trail_price=c.trail_price,
-                        trail_percent=c.trail_percent, extended_hours=c.extended_hours)
+                        symbol=c.symbol, ts=now,  # type: ignore[arg-type]
+                        **request_fields(c))  # type: ignore[arg-type]
 
 
 def _accept(ctx: Context, order: Order, decision: RiskDecision) -> None:
@@ -312,10 +301,7 @@ def _check_replacement(ctx: Context, old: Order, new: Order) -> None:
     account = state.accounts[old.account_id]
     instrument = instrument_of(state, old.symbol)
     now = state.deps.clock.now()
-    intent = OrderIntent(account_id=new.account_id, symbol=new.symbol, side=new.side,
-                         order_type=new.order_type, time_in_force=new.time_in_force,
-                         quantity=new.quantity, limit_price=new.limit_price,
-                         stop_price=new.stop_price, extended_hours=new.extended_hours)
+    intent = OrderIntent.of(new.account_id, new.symbol, new)
     market = MarketContext(phase=state.deps.calendar.phase(now),
                            last_trade=last_price(state, instrument))
     held = sum((state.ledger.pending_remaining(h.id) for h in state.ledger.open_holds(ref=old.id)),
