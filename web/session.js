@@ -81,8 +81,8 @@ class Session extends EventTarget {
     try {
       const body = await api.get("/v1/notifications");
       const stored = Array.isArray(body) ? body : body.notifications || [];
-      // Keep what this tab saw that the server does not store (its own fill messages).
-      const local = this.notifications.filter((n) => !n.id);
+      // Keep this tab's own fill notes, unless the server stored the same fill.
+      const local = this.notifications.filter((n) => !n.id && !stored.some((s) => sameFill(n, s)));
       const when = (n) => n.created_at || n.ts || "";
       this.notifications = [...local, ...stored].sort((a, b) => (when(a) < when(b) ? 1 : -1));
       this.emit("notifications");
@@ -91,9 +91,14 @@ class Session extends EventTarget {
 
   notify(note, { show = true } = {}) {
     if (note.id && this.notifications.some((n) => n.id === note.id)) return;
+    if (!note.id && this.notifications.some((n) => sameFill(note, n))) return; // already stored
+    // The server's copy of a fill this tab already listed replaces the tab's own note.
+    const before = this.notifications.length;
+    this.notifications = this.notifications.filter((n) => !sameFill(n, note));
+    const replaced = before - this.notifications.length;
     this.notifications.unshift(note);
-    this.unread += 1;
-    if (show) toast(note.title, note.body, note.kind === "alert" || note.kind === "halt" ? "warn" : "info");
+    this.unread += replaced ? 0 : 1;
+    if (show) toast(noteTitle(note), note.body || "", TOAST_KIND[note.kind] || "info");
     this.emit("notifications");
   }
 
@@ -104,6 +109,24 @@ class Session extends EventTarget {
 }
 
 export const session = new Session();
+
+// Toast colours of the kinds the server sends; any other kind shows as plain info.
+const TOAST_KIND = { fill: "ok", alert: "warn", halt: "warn", order_rejected: "error",
+                     order_expired: "warn", order_canceled: "warn" };
+
+// A title for any notification, even one of a kind this app does not know.
+export function noteTitle(note) {
+  return note.title || F.label(note.kind || "notification").replace(/^./, (c) => c.toUpperCase());
+}
+
+// `local` is this tab's own note of a fill (from the stream's fill message); `stored` is the
+// server's notification of the same execution (kind "fill", data.order_id, data.exec_id).
+function sameFill(local, stored) {
+  const data = stored && stored.data;
+  if (local.id || local.kind !== "fill" || !stored.id || stored.kind !== "fill" || !data) return false;
+  if (!local.order_id || data.order_id !== local.order_id) return false;
+  return !local.exec_id || !data.exec_id || data.exec_id === local.exec_id;
+}
 
 // Orders placed from this tab: a toast when they fill. With the stream down, poll them.
 const tracked = new Map(); // id -> last status
@@ -122,7 +145,8 @@ function fillToast(msg) {
   const progress = partial && msg.filled_qty && msg.order_qty
     ? ` (${F.qty(msg.filled_qty)} of ${F.qty(msg.order_qty)})` : "";
   toast(title, `${what}${at ? ` @ ${F.price(at)}` : ""}${progress}`.trim(), "ok");
-  session.notify({ kind: "fill", title, body: what + progress, ts: msg.ts }, { show: false });
+  session.notify({ kind: "fill", title, body: what + progress, ts: msg.ts, order_id: msg.order_id,
+                   exec_id: msg.exec_id }, { show: false });
 }
 
 async function pollTracked() {

@@ -18,6 +18,7 @@ from brokerage.config import Settings
 from brokerage.domain.ids import VenueId
 from brokerage.domain.risk import RiskLimits
 from brokerage.service_layer.identity import Identity
+from brokerage.service_layer.market_synthetic import listed_instruments
 from brokerage.service_layer.platform import Platform, build_partitions
 from brokerage.service_layer.state import Deps
 
@@ -140,10 +141,12 @@ def build_platform(settings: Settings, clock: Any = None, venue: Any = None) -> 
 def build_exchange(settings: Settings, instruments: Any) -> tuple[Any, list[Any]]:
     """Make the simulated exchange and recover its books from its journal."""
     from brokerage.venues.exchange import SimulatedExchange
+    from brokerage.venues.exchange_journal import SegmentedJournal
 
-    journal = JournalFile(journal_path(settings))
+    journal = SegmentedJournal(journal_path(settings))  # compacted: snapshot + newer segments
     entries = journal.entries()
-    exchange = SimulatedExchange(EXCHANGE_ID, instruments, journal_sink=journal)
+    listed = listed_instruments(instruments, settings.exchange_symbols)
+    exchange = SimulatedExchange(EXCHANGE_ID, listed, journal_sink=journal)
     if entries:
         exchange.recover(entries)  # replays silently: nothing is journaled again
     return exchange, entries
@@ -154,7 +157,8 @@ def build_liquidity(settings: Settings, exchange: Any, instruments: Any, now: da
     """Let the liquidity agents quote on the exchange (under the venues' lock when served)."""
     from brokerage.venues.liquidity import LiquidityAgents
 
-    agents = LiquidityAgents(exchange, instruments, seed=settings.liquidity_seed)
+    listed = listed_instruments(instruments, settings.exchange_symbols)
+    agents = LiquidityAgents(exchange, listed, seed=settings.liquidity_seed)
     agents.resume(now) if recovered else agents.seed_books(now)
     return agents if served is None else served.locked(agents)
 

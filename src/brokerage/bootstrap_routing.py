@@ -21,6 +21,7 @@ from brokerage.read_models.routing import latest_venues
 from brokerage.service_layer.handlers.routing import RecordRouting
 from brokerage.service_layer.routing import SmartOrderRouter
 from brokerage.service_layer.routing_records import ImmediateRecorder, PartitionRecorder
+from brokerage.venues.fix.recovery import partitions_barrier
 from brokerage.venues.market_maker import MarketMaker
 from brokerage.venues.mm_models import ImprovementModel, MarketMakerConfig
 
@@ -81,6 +82,8 @@ def attach_router(platform: Any) -> bool:
     router.recorder = PartitionRecorder(platform.partitions, RecordRouting)
     router.connect(platform.deps.participant_id, platform.on_report, platform.on_report)
     restore_routes(router, platform)
+    if platform.sessions is not None:  # FIX sessions mark what the partitions committed
+        platform.sessions.barrier = partitions_barrier(platform.partitions)
     return True
 
 

@@ -8,6 +8,9 @@ FixVenueClients (our CompID BROKERAGE; drop copies on BROKERAGE-DC, stored in
 makers' latency scheduler and every in-process driver (liquidity agents, the phase timer,
 quote reads) take it. Venue callbacks meant for the loop's code (trade and quote listeners)
 are handed over to the event loop; nothing listens or logs on before the platform starts.
+Each router session keeps a booked-through mark, advanced by a checkpointer once the OMS has
+committed what the session handed over (`barrier`, set when the platform is assembled), so a
+restart asks the venues again for what a crash left unbooked (`venues/fix/recovery.py`).
 """
 
 import asyncio
@@ -29,6 +32,7 @@ from brokerage.service_layer.routing import SmartOrderRouter
 from brokerage.service_layer.routing_records import ImmediateRecorder
 from brokerage.venues.fix.dropcopy import DropCopy
 from brokerage.venues.fix.initiator import EXEC_ID_MEMORY
+from brokerage.venues.fix.recovery import CHECKPOINT_S, Barrier, Checkpointer
 from brokerage.venues.fix.runtime import FixDeployment, FixLayout, FixVenueSpec, deploy
 from brokerage.venues.market_maker import MarketMaker
 
@@ -73,7 +77,11 @@ class ServedVenues:
     exchange: Any  # the exchange for in-process callers: every call takes the lock
     handoff: LoopHandoff = field(default_factory=LoopHandoff)
     logon_wait_s: float = LOGON_WAIT_S
+    barrier: Barrier | None = None  # resolves once the OMS committed what it was handed
+    checkpoint_s: float = CHECKPOINT_S
     _started: bool = False
+    _checkpointer: Checkpointer | None = None
+    _checkpoints: asyncio.Task[None] | None = None
 
     def locked(self, venue: Any) -> Any:
         return self.deployment.locked(venue)
@@ -85,6 +93,10 @@ class ServedVenues:
         self.scheduler.start()
         self._started = True
         self.deployment.start(loop)
+        if self.barrier is not None:
+            self._checkpointer = Checkpointer(self.deployment.clients.values(), self.barrier,
+                                              self.checkpoint_s)
+            self._checkpoints = loop.create_task(self._checkpointer.run(), name="fix-marks")
         deadline = loop.time() + self.logon_wait_s
         while not self.deployment.logged_on() and loop.time() < deadline:
             await asyncio.sleep(LOGON_POLL_S)
@@ -94,7 +106,14 @@ class ServedVenues:
 
     async def stop(self) -> None:
         """Log every session out and stop the acceptors, then the market makers' timer."""
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            await asyncio.gather(self._checkpoints, return_exceptions=True)
+            self._checkpoints = None
         await asyncio.to_thread(self.deployment.stop)
+        if self._checkpointer is not None:  # the OMS books the last reports: mark them
+            await self._checkpointer.final()
+            self._checkpointer = None
         if self._started:
             await asyncio.to_thread(self.scheduler.stop)
             self._started = False
@@ -158,7 +177,8 @@ def serve_venues(exchange: Any, clock: Any, ids: Callable[[], str], store: Any,
 
     layout = FixLayout(fix_var_dir(settings), third_parties=settings.fix_clients)
     deployment = deploy(layout, dict(zip(specs, [exchange, *makers], strict=True)), clock,
-                        known_exec_ids=known, drop_copy_sink=keep_copy, lock=lock, serve=False)
+                        known_exec_ids=known, drop_copy_sink=keep_copy, lock=lock, serve=False,
+                        booked_marks=True)
     market = deployment.locked(exchange)
     profiles = [exchange_profile(exchange.venue_id), *map(market_maker_profile, makers)]
     router = SmartOrderRouter(list(deployment.clients.values()), profiles, market=market,

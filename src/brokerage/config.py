@@ -12,6 +12,12 @@ def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 
+# Settings taken from the environment as they are: (variable, field).
+_TEXT_SETTINGS = (("BROKERAGE_DATABASE_URL", "database_url"), ("BROKERAGE_CLOCK", "clock"),
+                  ("BROKERAGE_CACHE_URL", "cache_url"), ("BROKERAGE_CACHE_PREFIX", "cache_prefix"),
+                  ("BROKERAGE_VENUE_TRANSPORT", "venue_transport"))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_database_url)
@@ -30,6 +36,7 @@ class Settings:
     exchange_journal: Path | None = None  # defaults beside a SQLite database
     var_dir: Path = Path("var")
     cache_url: str | None = None  # BROKERAGE_CACHE_URL: Redis quote cache; None keeps it in memory
+    cache_prefix: str = "brokerage:"  # BROKERAGE_CACHE_PREFIX: Redis keys and pub/sub channels
     quote_stale_after_s: int = 10  # a symbol with no update for this long is served stale
     # "inprocess": the router calls the venues directly; "fix": each venue is a FIX acceptor on
     # loopback (`brokerage serve` picks "fix" unless told otherwise).
@@ -37,26 +44,26 @@ class Settings:
     fix_base_port: int = 9878  # exchange; MM1, MM2 on the next ports; 0: any free ports
     fix_dir: Path | None = None  # holds fix/<venue>/...; default: the SQLite file's directory
     fix_clients: tuple[str, ...] = ()  # third-party CompIDs every served venue also accepts
+    # Symbols the simulated exchange lists (None: every instrument); the synthetic
+    # consolidated feed (venue code SYN) quotes and prints the others.
+    exchange_symbols: tuple[str, ...] | None = None
+    synthetic_seed: int = 5
 
     @staticmethod
     def from_env(env: dict[str, str], **overrides: object) -> "Settings":
         """Build settings from BROKERAGE_* variables, then apply explicit overrides."""
-        values: dict[str, object] = {}
-        if env.get("BROKERAGE_DATABASE_URL"):
-            values["database_url"] = env["BROKERAGE_DATABASE_URL"]
-        if env.get("BROKERAGE_CLOCK"):
-            values["clock"] = env["BROKERAGE_CLOCK"]
+        values: dict[str, object] = {name: env[var] for var, name in _TEXT_SETTINGS
+                                     if env.get(var)}
         if env.get("BROKERAGE_SPEED"):
             values["speed"] = float(env["BROKERAGE_SPEED"])
         if env.get("BROKERAGE_PARTITIONS"):
             values["partitions"] = int(env["BROKERAGE_PARTITIONS"])
-        if env.get("BROKERAGE_CACHE_URL"):
-            values["cache_url"] = env["BROKERAGE_CACHE_URL"]
-        if env.get("BROKERAGE_VENUE_TRANSPORT"):
-            values["venue_transport"] = env["BROKERAGE_VENUE_TRANSPORT"]
         if env.get("BROKERAGE_FIX_BASE_PORT"):
             values["fix_base_port"] = int(env["BROKERAGE_FIX_BASE_PORT"])
         if env.get("BROKERAGE_FIX_CLIENTS"):
             values["fix_clients"] = tuple(env["BROKERAGE_FIX_CLIENTS"].split(","))
+        if env.get("BROKERAGE_EXCHANGE_SYMBOLS"):
+            values["exchange_symbols"] = tuple(
+                s.strip() for s in env["BROKERAGE_EXCHANGE_SYMBOLS"].split(",") if s.strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         return Settings(**values)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from tests.conftest import PG_URL
 
 def main() -> None:
     rows: list[dict[str, object]] = []
-    for name in ("bench_risk", "bench_matching", "bench_market_data", "bench_streams"):
+    for name in ("bench_risk", "bench_matching", "bench_market_data", "bench_streams", "bench_fix"):
         try:
             module = importlib.import_module(f"tests.bench.{name}")
         except ImportError as exc:

@@ -24,6 +24,7 @@ from brokerage.domain.market_hours import MarketPhase
 from brokerage.domain.orders.types import Side
 from brokerage.venues.exchange import SimulatedExchange
 from brokerage.venues.liquidity import LiquidityAgents
+from brokerage.venues.matching import book as book_module
 from brokerage.venues.matching.book import OrderBook
 
 OPS = 1_000_000
@@ -162,6 +163,7 @@ def run(ops: int = OPS) -> list[dict[str, Any]]:
     return [
         {
             "name": "matching engine",
+            "build": "python" if book_module.__file__.endswith(".py") else "mypyc",
             "ops": len(stream),
             "ops_per_s": round(ops_per_s),
             "ops_per_s_gc_on": round(ops_per_s_gc),

@@ -92,7 +92,7 @@ async def build_world(db_url: str, makers: dict[str, MarketMakerConfig],
                       with_exchange: bool = True, failure_threshold: int = 1,
                       ack_timeout: timedelta = timedelta(seconds=2),
                       cool_down: timedelta = timedelta(seconds=5),
-                      fresh_account: bool = True) -> World:
+                      fresh_account: bool = True, **settings: Any) -> World:
     clock = ManualClock(SESSION_TIME)
     scheduler = ManualScheduler(clock)
     exchange = SimulatedExchange(XSIM, load_instruments())
@@ -108,7 +108,7 @@ async def build_world(db_url: str, makers: dict[str, MarketMakerConfig],
         venues, profiles, market=exchange, clock=clock, scheduler=scheduler,
         recorder=ImmediateRecorder(), ids=lambda: str(uuid.uuid4()), ack_timeout=ack_timeout,
         breaker=lambda: CircuitBreaker(failure_threshold=failure_threshold, cool_down=cool_down))
-    platform = make_platform(db_url, venue=router, clock=clock)
+    platform = make_platform(db_url, venue=router, clock=clock, **settings)
     world = World(platform, clock, scheduler, exchange, router, built)
     exchange.connect("lp", world.lp_reports.append, world.lp_reports.append)
     world.provide(Side.BUY, "100", str(BID), "lp-bid")

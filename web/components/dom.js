@@ -43,14 +43,26 @@ export function select(name, options, value) {
     options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
 }
 
-export function table(headers, rows, { caption, empty = "Nothing yet." } = {}) {
+// `stack`: on phones each row becomes a card of "label: value" lines (labels from the
+// headers), so wide tables need no sideways scrolling. Rows spanning all columns (details,
+// edit forms) stay whole.
+export function table(headers, rows, { caption, empty = "Nothing yet.", stack = false } = {}) {
   if (!rows.length) return h("p", { class: "empty" }, empty);
   // Headers follow their column: right-aligned over numeric cells, hidden with them on phones.
   const first = rows[0].children;
   const num = (i) => (first[i] ? ["num", "hide-phone"].filter((c) => first[i].classList.contains(c))
     .join(" ") || null : null);
+  if (stack) {
+    for (const tr of rows) {
+      if (tr.children.length !== headers.length) continue;
+      [...tr.children].forEach((td, i) => {
+        const label = typeof headers[i] === "string" ? headers[i] : "";
+        if (label && !td.dataset.label) td.dataset.label = label;
+      });
+    }
+  }
   return h("div", { class: "table-wrap" },
-    h("table", {},
+    h("table", { class: stack ? "stack" : null },
       caption ? h("caption", {}, caption) : null,
       h("thead", {}, h("tr", {}, headers.map((x, i) => h("th", { scope: "col", class: num(i) }, x)))),
       h("tbody", {}, rows)));

@@ -1,4 +1,6 @@
-// The watchlist: symbols kept in this browser, quotes live from the stream (or polled).
+// The watchlist: the account's first watchlist on the server (GET /v1/watchlists makes a
+// default one on first use), the same list an Alpaca bot reads at /v2/watchlists. Quotes are
+// live from the stream (or polled).
 import * as api from "../api.js";
 import * as F from "../format.js";
 import { h, replace, errorText } from "./dom.js";
@@ -6,20 +8,28 @@ import { setPrice } from "./quote-cell.js";
 import { setViewBanner } from "./banners.js";
 import { watchQuotes, lastOf } from "../quotes.js";
 
-const KEY = "brokerage.watchlist";
-const DEFAULT = ["AAPL", "MSFT", "TSLA", "SPY"];
+const SYMBOL = /^[A-Z0-9.-]{1,16}$/;
+let listed = null; // Promise<Set<symbol>> of the server's assets, fetched once
 
-function load() {
-  try {
-    const list = JSON.parse(localStorage.getItem(KEY));
-    return Array.isArray(list) ? list : DEFAULT;
-  } catch {
-    return DEFAULT;
+// Ask the asset list first: a refused request would log a console error in the browser.
+function isListed(symbol) {
+  if (!listed) {
+    listed = api.get("/v1/assets").then((assets) => new Set(assets.map((a) => a.symbol)))
+      .catch(() => { listed = null; return null; });
   }
+  return listed.then((known) => (known ? known.has(symbol) : true)); // unknown: the server decides
+}
+
+function refusal(err, symbol) {
+  if (err.code === "ASSET_NOT_FOUND") return `${symbol} is not a symbol this brokerage lists.`;
+  if (err.code === "SYMBOL_ALREADY_LISTED") return `${symbol} is already on your watchlist.`;
+  return errorText(err);
 }
 
 export function watchlist() {
-  let symbols = load();
+  let symbols = [];
+  let listId = null;
+  let gone = false;
   let stop = () => {};
   const rows = new Map(); // symbol -> cells
   const stale = new Set();
@@ -39,25 +49,48 @@ export function watchlist() {
       h("button", { type: "submit" }, "Add")),
     error);
 
-  // Only symbols the server lists: one unknown symbol would fail the whole quotes request.
+  // The server refuses symbols it does not list, so one typo never breaks the quotes request.
   async function add() {
     const s = input.value.trim().toUpperCase();
     error.textContent = "";
-    if (!s || symbols.includes(s)) { input.value = ""; return; }
+    if (!s || !listId) return;
+    if (!SYMBOL.test(s)) { error.textContent = `${s} is not a valid symbol.`; return; }
+    if (symbols.includes(s)) { error.textContent = `${s} is already on your watchlist.`; return; }
+    if (!(await isListed(s))) { error.textContent = refusal({ code: "ASSET_NOT_FOUND" }, s); return; }
+    await edit(() => api.post(`/v1/watchlists/${listId}/symbols`, { symbol: s }), s);
+    if (!error.textContent) input.value = "";
+  }
+
+  async function remove(symbol) {
+    error.textContent = "";
+    await edit(() => api.del(`/v1/watchlists/${listId}/symbols/${encodeURIComponent(symbol)}`), symbol);
+  }
+
+  async function edit(send, symbol) {
     try {
-      await api.get(`/v1/assets/${encodeURIComponent(s)}`);
+      show(await send());
     } catch (err) {
-      error.textContent = errorText(err);
-      return;
+      error.textContent = refusal(err, symbol);
+      // Someone else (an Alpaca bot, another tab) deleted or changed it: show what is stored.
+      if (err.code === "WATCHLIST_NOT_FOUND" || err.code === "SYMBOL_NOT_LISTED") load();
     }
-    input.value = "";
-    symbols = [...symbols, s];
-    save();
+  }
+
+  function show(list) {
+    if (gone) return;
+    listId = list.id;
+    symbols = list.symbols;
+    el.dataset.watchlistId = list.id;
     start();
   }
 
-  function save() {
-    localStorage.setItem(KEY, JSON.stringify(symbols));
+  async function load() {
+    try {
+      const lists = await api.get("/v1/watchlists");
+      if (lists.length) show(lists[0]);
+    } catch (err) {
+      if (!gone) error.textContent = `Could not load your watchlist: ${errorText(err)}`;
+    }
   }
 
   function row(symbol) {
@@ -67,7 +100,7 @@ export function watchlist() {
       h("td", {}, h("a", { href: `/symbol/${symbol}`, "data-link": true }, symbol)),
       cells.last, cells.change, cells.bid, cells.ask,
       h("td", {}, h("button", { class: "small", type: "button", "aria-label": `Remove ${symbol}`,
-        onclick: () => { symbols = symbols.filter((s) => s !== symbol); save(); start(); } }, "×")));
+        onclick: () => remove(symbol) }, "×")));
     rows.set(symbol, cells);
     return tr;
   }
@@ -83,6 +116,10 @@ export function watchlist() {
     cells.bid.textContent = F.price(q.bid);
     cells.ask.textContent = F.price(q.ask);
     if (q.stale) stale.add(symbol); else stale.delete(symbol);
+    renderStale();
+  }
+
+  function renderStale() {
     setViewBanner("stale-watchlist", stale.size
       ? `Quotes are stale for ${[...stale].join(", ")}: no update from the feed recently.` : null);
   }
@@ -90,10 +127,13 @@ export function watchlist() {
   function start() {
     stop();
     rows.clear();
-    replace(body, symbols.map(row));
+    stale.clear();
+    renderStale();
+    replace(body, symbols.length ? symbols.map(row)
+      : h("tr", {}, h("td", { colspan: 6, class: "empty" }, "No symbols yet: add one below.")));
     stop = watchQuotes(symbols, onQuote);
   }
 
-  start();
-  return { el, stop: () => { stop(); setViewBanner("stale-watchlist", null); } };
+  load();
+  return { el, stop: () => { gone = true; stop(); setViewBanner("stale-watchlist", null); } };
 }

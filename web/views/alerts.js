@@ -34,7 +34,7 @@ export async function render(main) {
           h("td", {}, a.triggered_at ? `${F.time(a.triggered_at)} at ${F.price(a.triggered_price)}` : "—"),
           h("td", {}, a.status === "active" ? h("button", { class: "small", type: "button",
             "aria-label": `Cancel alert on ${a.symbol}`, onclick: () => cancel(a) }, "Cancel") : null))),
-        { empty: "No alerts yet." }));
+        { empty: "No alerts yet.", stack: true }));
     } catch (err) {
       replace(list, h("p", { class: "error" }, errorText(err)));
     }

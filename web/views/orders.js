@@ -74,7 +74,7 @@ export function openOrdersTable(orders, reload, { compact = false } = {}) {
   const rows = [];
   for (const o of orders) {
     const editRow = h("tr", { hidden: true }, h("td", { colspan: headers.length }));
-    const actions = h("td", {},
+    const actions = h("td", { class: "actions" },
       h("button", { class: "small", type: "button", "data-action": "cancel", "aria-label": `Cancel ${o.symbol} ${o.side} order`,
                     onclick: () => cancel(o, reload) }, "Cancel"), " ",
       o.order_type === "market" ? null : h("button", { class: "small", type: "button", "data-action": "replace",
@@ -85,7 +85,7 @@ export function openOrdersTable(orders, reload, { compact = false } = {}) {
     rows.push(h("tr", { dataset: { orderId: o.id, status: o.status } },
       columns.map(([, cell]) => cell(o)), actions), editRow);
   }
-  return table(headers, rows, { empty: "No open orders." });
+  return table(headers, rows, { empty: "No open orders.", stack: true });
 }
 
 export async function render(main, [orderId]) {
@@ -111,7 +111,7 @@ export async function render(main, [orderId]) {
           h("td", { class: "num" }, amountText(o)), h("td", { class: "num" }, F.qty(o.filled_quantity)),
           h("td", { class: "num" }, F.price(o.filled_avg_price)),
           h("td", { title: o.reject_message || "" }, F.label(o.status)))),
-        { empty: "No finished orders yet." }));
+        { empty: "No finished orders yet.", stack: true }));
     } catch (err) {
       replace(openBox, h("p", { class: "error" }, errorText(err)));
     }
@@ -137,11 +137,11 @@ async function showDetail(id, box) {
     h("h3", {}, "Fills"),
     table(["Time", "Qty", "Price", "Venue", "Liquidity"], (o.fills || []).map((f) => h("tr", {},
       h("td", {}, F.time(f.ts)), h("td", { class: "num" }, F.qty(f.quantity)), h("td", { class: "num" }, F.price(f.price)),
-      h("td", {}, f.venue), h("td", {}, f.liquidity || ""))), { empty: "No fills." }),
+      h("td", {}, f.venue), h("td", {}, f.liquidity || ""))), { empty: "No fills.", stack: true }),
     h("h3", {}, "State history"),
     table(["Time", "Event", "Status", "Detail"], (o.history || []).map((e) => h("tr", {},
       h("td", {}, F.time(e.ts)), h("td", {}, F.label(e.kind)), h("td", {}, F.label(e.status)),
-      h("td", { class: "muted", style: "white-space: normal" }, detailText(e.detail)))), { empty: "No events." })));
+      h("td", { class: "muted", style: "white-space: normal" }, detailText(e.detail)))), { empty: "No events.", stack: true })));
 }
 
 function detailText(detail) {

@@ -20,7 +20,7 @@ export async function render(main) {
           h("td", { class: "num" }, F.qty(c.quantity)), h("td", { class: "num" }, F.money(c.cost_basis)),
           h("td", { class: "num" }, F.money(c.proceeds)),
           h("td", { class: `num ${F.signClass(c.realized_pnl)}` }, F.money(c.realized_pnl, { signed: true })),
-          h("td", {}, c.long_term ? "long" : "short"))), { empty: "No closed lots yet." }));
+          h("td", {}, c.long_term ? "long" : "short"))), { empty: "No closed lots yet.", stack: true }));
     } catch (err) {
       replace(box, h("p", { class: "error" }, errorText(err)));
     }
@@ -40,7 +40,7 @@ function positionsTable(positions) {
         h("td", {}, F.time(l.opened_at)), h("td", { class: "num" }, F.qty(l.quantity)),
         h("td", { class: "num" }, F.qty(l.original_quantity)), h("td", { class: "num" }, F.price(l.cost_per_share)),
         h("td", {}, h("a", { href: `/orders/${l.order_id}`, "data-link": true }, l.order_id.slice(0, 8))))),
-        { caption: `Tax lots of ${p.symbol} (FIFO)`, empty: "No lots." })));
+        { caption: `Tax lots of ${p.symbol} (FIFO)`, empty: "No lots.", stack: true })));
     const toggle = h("button", { class: "small", type: "button", "aria-expanded": "false", "data-action": "lots",
       onclick: () => {
         lotsRow.hidden = !lotsRow.hidden;
@@ -54,5 +54,5 @@ function positionsTable(positions) {
       h("td", { class: `num hide-phone ${F.signClass(p.realized_pnl)}` }, F.money(p.realized_pnl, { signed: true })),
       h("td", {}, toggle)), lotsRow);
   }
-  return table(headers, rows, { empty: "No positions. Buy something from a symbol page." });
+  return table(headers, rows, { empty: "No positions. Buy something from a symbol page.", stack: true });
 }

@@ -34,7 +34,7 @@ export async function render(main) {
       replace(list, table(["Created", "Direction", "Amount", "Instant", "Status", "Settles on"], rows.map((t) =>
         h("tr", {}, h("td", {}, F.time(t.created_at)), h("td", {}, t.direction),
           h("td", { class: "num" }, F.money(t.amount)), h("td", { class: "num" }, F.money(t.instant_amount)),
-          h("td", {}, F.label(t.status)), h("td", {}, t.settles_on))), { empty: "No transfers yet." }));
+          h("td", {}, F.label(t.status)), h("td", {}, t.settles_on))), { empty: "No transfers yet.", stack: true }));
     } catch (err) {
       replace(list, h("p", { class: "error" }, errorText(err)));
     }

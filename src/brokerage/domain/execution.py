@@ -4,7 +4,7 @@ Prices and quantities are Decimal. `cl_ord_id` is always our OrderId for the ord
 version (a replace gets a new cl_ord_id and names the old one in `orig_cl_ord_id`).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -116,6 +116,9 @@ class TradePrint:
     price: Decimal
     quantity: Decimal
     ts: datetime
+    # The same price and quantity as integers (ticks of 0.0001, units of 1e-9 share) when the
+    # venue has them (the exchange's book does), so a feed handler need not convert back.
+    units: tuple[int, int] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,6 +192,15 @@ def firm_pfof_revenue() -> LedgerAccountId:
     return LedgerAccountId("firm:pfof_revenue")
 
 
+def firm_customer_receivable(account_id: AccountId) -> LedgerAccountId:
+    """Name what a customer owes the firm: a late fill its unheld cash or shares did not cover.
+
+    Customer accounts never go negative, so the firm advances the shortfall from here; a
+    negative balance on this account is the customer's debit balance.
+    """
+    return LedgerAccountId(f"firm:customer:{_id_part(account_id)}:receivable")
+
+
 def is_customer_account(account: LedgerAccountId) -> bool:
     """Tell whether an account belongs to a customer (and so may never be overdrawn)."""
     return account.startswith(CUSTOMER_PREFIX)

@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     from brokerage.entrypoints.cli_venues import add_venue_commands
 
     add_venue_commands(sub)  # venue exchange, venue mm
+    from brokerage.entrypoints.cli_gateway import add_gateway_command
+
+    add_gateway_command(sub)  # gateway: a stream-only process beside serve
     return parser
 
 

@@ -36,9 +36,10 @@ def run_exchange(process: ExchangeProcess, stop: threading.Event | None = None) 
     """Serve the exchange over FIX until SIGINT/SIGTERM (or `stop` is set)."""
     from brokerage.adapters.calendar import XnysCalendar
     from brokerage.adapters.instruments import load_instruments
-    from brokerage.bootstrap import JournalFile, make_clock
+    from brokerage.bootstrap import make_clock
     from brokerage.domain.ids import VenueId
     from brokerage.venues.exchange import SimulatedExchange
+    from brokerage.venues.exchange_journal import SegmentedJournal
     from brokerage.venues.fix.acceptor import FixVenueServer
 
     stop = stop or _stop_on_signals()
@@ -46,7 +47,7 @@ def run_exchange(process: ExchangeProcess, stop: threading.Event | None = None) 
     calendar = XnysCalendar()
     clock = make_clock(settings, calendar)
     instruments = load_instruments()
-    journal = JournalFile(layout.var_dir / "fix" / spec.venue_id / "exchange.jsonl")
+    journal = SegmentedJournal(layout.var_dir / "fix" / spec.venue_id / "exchange.jsonl")
     exchange = SimulatedExchange(VenueId(spec.venue_id), instruments, journal_sink=journal)
     lock = threading.RLock()
     with lock:

@@ -5,20 +5,22 @@ Values come back as Decimals and datetimes; entrypoints/api/alpaca/serializers.p
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from brokerage.adapters.db import tables
-from brokerage.domain.ids import AccountId, Symbol
+from brokerage.domain.ids import AccountId, OrderId, Symbol
 from brokerage.domain.ledger import customer_securities
 from brokerage.domain.money import ZERO
 from brokerage.read_models import queries
 from brokerage.service_layer.errors import NotFound
 from brokerage.service_layer.platform import Platform
+from brokerage.service_layer.records import dumps
 
 TERMINAL = queries.TERMINAL
 ASSET_NAMESPACE = uuid.UUID("6f1c3c52-6a1e-4f0e-9a51-6b7d1e4a0c11")
@@ -40,6 +42,7 @@ class OrderFilter:
     direction: str = "desc"
     symbols: tuple[str, ...] = ()
     side: str | None = None
+    nested: bool = False  # legs ride under their parent, not in the list itself
 
 
 def _filtered(query: Select[Any], wanted: OrderFilter) -> Select[Any]:
@@ -59,10 +62,21 @@ def _filtered(query: Select[Any], wanted: OrderFilter) -> Select[Any]:
     return query
 
 
+def _leg_ids(account_id: str) -> Any:
+    """The account's legs that are not their group's parent (NULLs left out: NOT IN)."""
+    g = tables.order_links
+    mine = g.c.account_id == account_id
+    limit_legs = select(g.c.limit_leg).where(mine, g.c.limit_leg.is_not(None),
+                                             g.c.limit_leg != g.c.parent_id)
+    return limit_legs.union_all(select(g.c.stop_leg).where(mine, g.c.stop_leg.is_not(None)))
+
+
 def orders(platform: Platform, account_id: str, wanted: OrderFilter) -> list[dict[str, Any]]:
     """Return the account's orders (stored documents), newest first unless asked otherwise."""
     t = tables.orders
     query = _filtered(select(t.c.doc).where(t.c.account_id == account_id), wanted)
+    if wanted.nested:
+        query = query.where(t.c.id.not_in(_leg_ids(account_id)))
     order_by = t.c.created_at.asc() if wanted.direction == "asc" else t.c.created_at.desc()
     query = query.order_by(order_by, t.c.id).limit(wanted.limit)
     with platform.store.read() as conn:
@@ -87,10 +101,13 @@ def order(platform: Platform, account_id: str, order_id: str) -> dict[str, Any]:
 
 
 def order_by_client_id(platform: Platform, account_id: str, client_id: str) -> dict[str, Any]:
+    """Return the newest order that used this client_order_id (reuse is opt-in)."""
     t = tables.orders
+    query = (select(t.c.doc).where(t.c.account_id == account_id,
+                                   t.c.client_order_id == client_id)
+             .order_by(t.c.client_order_seq.desc()).limit(1))
     with platform.store.read() as conn:
-        row = conn.execute(select(t.c.doc).where(t.c.account_id == account_id,
-                                                 t.c.client_order_id == client_id)).first()
+        row = conn.execute(query).first()
     if row is None:
         raise NotFound("ORDER_NOT_FOUND", "order not found")
     return _doc(row.doc)
@@ -173,6 +190,34 @@ def link_group(platform: Platform, account_id: str, parent_id: str) -> dict[str,
         row = conn.execute(select(t.c.doc).where(t.c.parent_id == parent_id,
                                                  t.c.account_id == account_id)).first()
     return None if row is None else dict(json.loads(row.doc))
+
+
+def groups_of(platform: Platform, account_id: str,
+              order_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Map each of these orders that belongs to a linked group to the group's document."""
+    if not order_ids:
+        return {}
+    g = tables.order_links
+    touching = or_(g.c.parent_id.in_(order_ids), g.c.limit_leg.in_(order_ids),
+                   g.c.stop_leg.in_(order_ids))
+    with platform.store.read() as conn:
+        docs = [json.loads(r.doc) for r in
+                conn.execute(select(g.c.doc).where(g.c.account_id == account_id, touching))]
+    wanted = set(order_ids)
+    return {member: doc for doc in docs
+            for member in (doc["entry_id"], doc["limit_leg"], doc["stop_leg"])
+            if member in wanted}
+
+
+def held_exit(platform: Platform, account_id: str, order_id: str) -> dict[str, Any] | None:
+    """Return an exit that waits for its entry (no order yet) as a `held` order, or None."""
+    group = platform.state_for(account_id).links.get(OrderId(order_id))
+    if group is None or group.account_id != account_id or group.entry_id is None \
+            or not group.is_held_exit(OrderId(order_id)):
+        return None
+    doc = json.loads(dumps(group.to_dict()))
+    terms = doc["take_profit"] if order_id == group.limit_leg else doc["stop_loss"]
+    return _held_leg(order(platform, account_id, group.entry_id), doc, order_id, terms)
 
 
 def leg_docs(platform: Platform, account_id: str, parent: dict[str, Any],

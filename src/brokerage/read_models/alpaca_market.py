@@ -1,10 +1,11 @@
 """The query side of Alpaca's Market Data v2: bars, trades and quotes, one page at a time.
 
-Nothing here is made up: bars are our candles (stored ones, plus the open one as the latest),
-trades are the in-memory tape (the last 200 prints per symbol: older prints are not kept),
-and quotes are the quote cache, which holds only each symbol's latest NBBO (we keep no quote
-history, so a quotes query returns that one quote when it falls in the range). Rows come back
-as our own views; entrypoints/api/alpaca/market_shapes.py turns them into Alpaca's shapes.
+Nothing here is made up: bars are our candles (stored ones, plus the open one as the latest;
+`vw` only where the tape still holds every print of the bar), trades are the in-memory tape
+(the last TAPE_SIZE prints per symbol: older prints are not kept), and quotes are the kept
+top-of-book changes (the last QUOTES_PER_SYMBOL per symbol since the server started). Rows
+come back as our own views; entrypoints/api/alpaca/market_shapes.py turns them into Alpaca's
+shapes.
 
 Pages: at most `limit` rows over all symbols, symbols in alphabetical order, each symbol's
 rows by time; `next_page_token` (opaque, URL-safe) says where the next page starts.
@@ -14,6 +15,7 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -111,9 +113,32 @@ def bars(platform: Platform, interval: Interval, window: Window) -> Page:
     service = _service(platform)
 
     def fetch(symbol: str, lo: datetime, hi: datetime, n: int) -> list[Row]:
-        return _candles(platform, service, symbol, interval, lo, hi, n, window.descending)
+        rows = _candles(platform, service, symbol, interval, lo, hi, n, window.descending)
+        return with_vwap(rows, service.trades(symbol, TAPE_SIZE))
 
     return paginate(window, fetch, lambda row: row["start"])
+
+
+def with_vwap(rows: list[Row], tape: Sequence[Row]) -> list[Row]:
+    """Add `vw` to each bar whose every print is still on the tape, else None.
+
+    Candles keep no traded value, but the tape keeps each print's price and size: a bar's
+    VWAP is exact when the sizes of the tape's prints in its interval add up to its volume
+    (older bars, and backfilled ones, have no prints left: their `vw` stays null).
+    """
+    if not rows or not tape:
+        return [{**r, "vw": None} for r in rows]
+    prints = [(datetime.fromisoformat(p["ts"]), Decimal(p["price"]), Decimal(p["size"]))
+              for p in tape]
+    out = []
+    for row in rows:
+        start, end = datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
+        inside = [(px, size) for ts, px, size in prints if start <= ts < end]
+        volume = sum((size for _, size in inside), Decimal(0))
+        exact = volume > 0 and volume == Decimal(row["volume"])
+        vwap = sum((px * size for px, size in inside), Decimal(0)) / volume if exact else None
+        out.append({**row, "vw": vwap})
+    return out
 
 
 def _just_after(moment: datetime) -> datetime:
@@ -163,6 +188,16 @@ def trades(platform: Platform, window: Window) -> Page:
         tape = [p for p in reversed(service.trades(symbol, TAPE_SIZE))
                 if lo <= datetime.fromisoformat(p["ts"]) < hi]
         return (tape[::-1] if window.descending else tape)[:n]
+
+    return paginate(window, fetch, lambda row: row["ts"])
+
+
+def quotes(platform: Platform, window: Window) -> Page:
+    """Page through the kept top-of-book changes (service_layer/quote_history.py)."""
+    history = _service(platform).quote_history
+
+    def fetch(symbol: str, lo: datetime, hi: datetime, n: int) -> list[Row]:
+        return history.between(symbol, lo, hi, n, window.descending)
 
     return paginate(window, fetch, lambda row: row["ts"])
 

@@ -69,7 +69,8 @@ def get_order_by_client_id(platform: Platform, account_id: str, client_id: str) 
     t = tables.orders
     with platform.store.read() as conn:
         row = conn.execute(select(t.c.id).where(t.c.account_id == account_id,
-                                                t.c.client_order_id == client_id)).first()
+                                                t.c.client_order_id == client_id)
+                           .order_by(t.c.client_order_seq.desc())).first()  # the newest use
     if row is None:
         raise NotFound("ORDER_NOT_FOUND", f"no order with client_order_id {client_id}")
     return get_order(platform, account_id, row.id)

@@ -31,6 +31,9 @@ class PlaceOrder(OrderRequest):
     order_class: OrderClass = OrderClass.SIMPLE
     take_profit: Exit | None = None
     stop_loss: Exit | None = None
+    # The account opted in (Alpaca's configurations): a client_order_id whose previous order
+    # is terminal may be used again. Without it, any earlier use is a duplicate.
+    reuse_client_order_id: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,11 @@
 """The market data service: feed, quote cache, candles, trading status, alerts, notifications.
 
 Venues call `on_trade_print` / `on_top_of_book` (the hot path, in memory only). The platform
-timer calls `step()`: it finalizes due candles, runs LULD / halts / the breaker, checks alerts,
-marks quotes stale, publishes the latest state of what changed on the bus (conflated: one
-update per symbol and channel per step, and only when someone listens), then writes candles,
-fired alerts and notifications to the database and quotes to the cache off the event loop.
+timer calls `step()`: it advances the timer-driven feeds (the synthetic one), finalizes due
+candles, runs LULD / halts / the breaker, checks alerts, marks quotes stale, publishes the
+latest state of what changed on the bus (conflated: one update per symbol and channel per
+step, and only when someone listens), then writes candles, fired alerts and notifications
+to the database and quotes to the cache off the event loop.
 Notifications are published only after their rows are committed.
 """
 
@@ -36,6 +37,7 @@ from brokerage.service_layer.market_ports import QuoteCache
 from brokerage.service_layer.market_status import SessionClock, StatusChange, TradingStatusBoard
 from brokerage.service_layer.market_views import bar_view, candle_row, iso_date, stored_bar_view
 from brokerage.service_layer.messagebus import EventBus
+from brokerage.service_layer.quote_history import QuoteHistory
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
@@ -59,6 +61,7 @@ class MarketDataDeps:
     holders: Callable[[str], set[str]]  # accounts holding a symbol
     depth: Callable[[str, int], Row] | None = None
     stale_after_s: int = 10
+    feeds: Sequence[Any] = ()  # timer-driven feeds (the synthetic one): advance(now) each step
 
 
 @dataclass
@@ -96,6 +99,7 @@ class MarketDataService:
         self._lock = asyncio.Lock()
         self._backfill_lock = threading.Lock()
         self._unsaved: _Outbox | None = None
+        self.quote_history = QuoteHistory()  # top-of-book changes for GET quotes (Alpaca)
 
     # --- feed (hot path) ---------------------------------------------------------------------
 
@@ -123,6 +127,8 @@ class MarketDataService:
         """
         async with self._lock:
             now = self.deps.clock.now()
+            for feed in self.deps.feeds:
+                feed.advance(now)
             out = self._collect(now)
             if self._unsaved is not None:
                 out = self._unsaved.merge(out)
@@ -151,6 +157,7 @@ class MarketDataService:
         changed = {c.symbol for c in collected.changed} | self._stale_flips(now_us)
         changed |= {c.symbol for c in out.halts}
         out.quotes = {s: self._quote_row(s) for s in sorted(changed)}
+        self.quote_history.record(out.quotes)
         if listening:
             self._publish(collected.changed, collected.candles, out, now)
         return out

@@ -7,11 +7,10 @@ platform timer) hands over what changed since the previous call, conflated to th
 of each symbol, plus every print since then (trades are batched, never conflated away).
 
 Venue quotes and prints in Decimal (`on_top_of_book`, `on_trade_print`) are converted to ticks
-and units once, at the edge. Bad ticks are counted by reason and dropped; nothing raises.
-
-Every tradable instrument is quoted and traded by the simulated exchange, so no symbol needs a
-synthetic consolidated feed today; a venue-less instrument would simply show no quote (and be
-marked stale) rather than invented prices.
+and units once, at the edge (a print that carries its integers is not converted). Parsed
+quotes come in through `ingest_quote`. Every venue's top of book is kept (the exchange, each
+market maker, the synthetic consolidated feed `SYN` for instruments no venue lists) and the
+NBBO is recomputed from them. Bad ticks are counted by reason and dropped; nothing raises.
 """
 
 from collections import deque
@@ -33,7 +32,7 @@ from brokerage.domain.market_data.ticks import (
     to_us,
 )
 
-TAPE_SIZE = 200  # prints kept per symbol for GET /v1/trades and the TRADES channel
+TAPE_SIZE = 1_000  # prints kept per symbol (~100 B each) for GET trades and the TRADES channel
 
 
 Print = tuple[int, int, int, str]  # (ts µs, price ticks, size units, venue)
@@ -120,62 +119,89 @@ class MarketFeed:
 
     def ingest_trade(self, feed_symbol: str, venue: str, price: int, size: int,
                      ts: int) -> None:
-        """Take one parsed print (ticks, units, epoch µs); count and drop it if it is bad."""
-        self.ingest_batch(((feed_symbol, venue, price, size, ts),))
+        """Take one parsed print (ticks, units, epoch µs); count and drop it if it is bad.
+
+        The hot path: one lookup that is also the symbol map, the validity checks, the 1m
+        candle, then a few attribute updates.
+        """
+        state = self._by_feed_symbol.get(feed_symbol)
+        if state is None or price <= 0 or size <= 0 or not self._candle(state.symbol, price,
+                                                                        size, ts):
+            self._dropped[_drop_reason(state, price, size)] += 1
+            return
+        if ts >= state.last_ts:
+            state.last, state.last_size, state.last_ts, state.last_venue = price, size, ts, venue
+        if state.high_since == 0:
+            state.first_since = state.high_since = state.low_since = price
+        elif price > state.high_since:
+            state.high_since = price
+        elif price < state.low_since:
+            state.low_since = price
+        state.seq += 1
+        state.tape.append((ts, price, size, venue))
+        state.dirty = True
 
     def ingest_batch(self, prints: Iterable[tuple[str, str, int, int, int]]) -> None:
-        """Take the parsed prints of one feed packet: (symbol, venue, ticks, units, µs) each.
-
-        The hot loop: one lookup that is also the symbol map, the validity checks, the 1m
-        candle, then a few attribute updates. Variables are bound locally for speed.
-        """
-        lookup, candle = self._by_feed_symbol.get, self._candle
+        """Take the parsed prints of one feed packet: (symbol, venue, ticks, units, µs) each."""
+        ingest = self.ingest_trade
         for feed_symbol, venue, price, size, ts in prints:
-            state = lookup(feed_symbol)
-            if state is None or price <= 0 or size <= 0 or not candle(state.symbol, price,
-                                                                      size, ts):
-                self._dropped[_drop_reason(state, price, size)] += 1
-                continue
-            if ts >= state.last_ts:
-                state.last, state.last_size, state.last_ts, state.last_venue = (
-                    price, size, ts, venue)
-            if state.high_since == 0:
-                state.first_since = state.high_since = state.low_since = price
-            elif price > state.high_since:
-                state.high_since = price
-            elif price < state.low_since:
-                state.low_since = price
-            state.seq += 1
-            state.tape.append((ts, price, size, venue))
-            state.dirty = True
+            ingest(feed_symbol, venue, price, size, ts)
 
     def on_trade_print(self, trade: TradePrint) -> None:
-        """Take a venue's print (Decimal): convert at the edge, then ingest."""
+        """Take a venue's print: its integer form when it carries one, else convert the Decimals.
+
+        The exchange's prints carry the book's integers, so the hot path converts only the time.
+        """
         try:
-            price, size = to_ticks(trade.price), to_units(trade.quantity)
+            units = trade.units
+            if units is None:
+                price, size = to_ticks(trade.price) or 0, to_units(trade.quantity) or 0
+            else:
+                price, size = units
             ts = to_us(trade.ts)
         except (AttributeError, TypeError, ValueError, ArithmeticError):
             self._dropped[DropReason.MALFORMED] += 1
             return
-        self.ingest_trade(trade.symbol, trade.venue, price or 0, size or 0, ts)
+        self.ingest_trade(trade.symbol, trade.venue, price, size, ts)
 
     def on_top_of_book(self, top: TopOfBook) -> None:
-        """Take a venue's top of book; drop it if crossed, off-grid or older than the last."""
+        """Take a venue's top of book (Decimal): convert at the edge, then ingest."""
         try:
             parsed = _venue_top(top)
-            state = self._by_feed_symbol.get(top.symbol)
         except (AttributeError, TypeError, ValueError, ArithmeticError):
             self._dropped[DropReason.MALFORMED] += 1
             return
-        reason = parsed if isinstance(parsed, DropReason) else _quote_problem(parsed, state)
-        if reason is not None or state is None or isinstance(parsed, DropReason):
+        if isinstance(parsed, DropReason):
+            self._dropped[parsed] += 1
+            return
+        self._accept_quote(top.symbol, parsed)
+
+    def ingest_quote(self, feed_symbol: str, venue: str, bid: int | None, bid_size: int,
+                     ask: int | None, ask_size: int, ts: int) -> None:
+        """Take one parsed two-sided quote (ticks, units, epoch µs; an empty side is None)."""
+        reason = _side_problem(bid, bid_size) or _side_problem(ask, ask_size)
+        if reason is not None:
+            self._dropped[reason] += 1
+            return
+        self._accept_quote(feed_symbol, VenueTop(venue, bid, bid_size if bid else 0, ask,
+                                                 ask_size if ask else 0, ts))
+
+    def _accept_quote(self, feed_symbol: str, top: VenueTop) -> None:
+        """Keep a venue's top unless crossed or older than its last; recompute the NBBO.
+
+        The NBBO is computed from the venues' own tops only, never from itself: a market maker
+        that derives its quote from the exchange's book is one more venue here.
+        """
+        state = self._by_feed_symbol.get(feed_symbol)
+        reason = _quote_problem(top, state)
+        if reason is not None or state is None:
             self._dropped[reason or DropReason.UNKNOWN_SYMBOL] += 1
             return
         self._quotes_accepted += 1
-        state.tops[parsed.venue] = parsed
-        state.top_views.pop(parsed.venue, None)
+        state.tops[top.venue] = top
+        state.top_views.pop(top.venue, None)
         state.nbbo = best_bid_offer(state.tops.values())
-        state.quote_us = max(state.quote_us, parsed.ts_us)
+        state.quote_us = max(state.quote_us, top.ts_us)
         state.dirty = True
 
     # --- timer ----------------------------------------------------------------------------------
@@ -261,6 +287,14 @@ def _venue_top(top: TopOfBook) -> VenueTop | DropReason:
     if bid_size is None or ask_size is None:
         return DropReason.BAD_SIZE
     return VenueTop(str(top.venue), bid, bid_size, ask, ask_size, to_us(top.ts))
+
+
+def _side_problem(price: int | None, size: int) -> DropReason | None:
+    if price is None:
+        return None
+    if price <= 0:
+        return DropReason.BAD_PRICE
+    return DropReason.BAD_SIZE if size <= 0 else None
 
 
 def _quote_problem(top: VenueTop, state: SymbolState | None) -> DropReason | None:

@@ -91,6 +91,13 @@ class Partition:
         self._applying = False  # a batch is taken and not yet handed to its commit
         self._committing: asyncio.Task[bool] | None = None  # the batch being committed
         self.batches_committed = 0
+        # Internal commands (venue reports, timers) queued with post(); settled = committed or
+        # given up (lost: the handler broke or the batch failed to commit). Settlement follows
+        # the order of posting, so `internal_settled >= n` means the first n are all settled:
+        # a FIX session's booked-through mark advances on that (venues/fix/recovery.py).
+        self.internal_posted = 0
+        self.internal_settled = 0
+        self.internal_lost = 0
 
     def start(self) -> None:
         """Start the writer loop on the running event loop."""
@@ -118,6 +125,7 @@ class Partition:
     def post(self, command: Any) -> None:
         """Queue an internal command (venue report, timer); nobody waits for its result."""
         self._internal.append(_Pending(command, None))
+        self.internal_posted += 1
         self._wakeup.set()
 
     async def drain(self) -> None:
@@ -186,6 +194,7 @@ class Partition:
             for p, (ok, error) in zip(pending, outcomes, strict=True):
                 if not ok:
                     _resolve(p.future, error, failed=True)
+                    self._settle_internal([p], lost=True)
             pending = [p for p, o in zip(pending, outcomes, strict=True) if o[0]]
             ctx, outcomes = self._apply_all(pending)
             if all(ok for ok, _ in outcomes):
@@ -204,9 +213,11 @@ class Partition:
             self.state = self._reload()
             for p in pending:
                 _resolve(p.future, exc, failed=True)
+            self._settle_internal(pending, lost=True)
             return False
         if len(ctx.batch):
             self.batches_committed += 1
+        self._settle_internal(pending, lost=False)
         for p, (ok, value) in zip(pending, outcomes, strict=True):
             if isinstance(value, _Refusal):
                 _resolve(p.future, value.error, failed=True)
@@ -215,6 +226,12 @@ class Partition:
         for effect in ctx.effects:
             self._run_effect(effect)
         return True
+
+    def _settle_internal(self, pending: Sequence[_Pending], lost: bool) -> None:
+        settled = sum(1 for p in pending if p.future is None)
+        self.internal_settled += settled
+        if lost:
+            self.internal_lost += settled
 
     def _apply_all(self, pending: Sequence[_Pending]) -> tuple[Context, list[tuple[bool, Any]]]:
         ctx = Context(state=self.state, batch=Batch())

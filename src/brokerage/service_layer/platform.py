@@ -65,6 +65,10 @@ class Platform:
             if order_id in state.orders or orig in state.orders or len(self.partitions) == 1:
                 partition.post(command)
                 return
+        if isinstance(report, ExecutionReport) and report.last_qty > 0:
+            for partition in self.partitions:  # a late fill: the owner of its account books it
+                partition.post(command)
+            return
         log.error("report for unknown order %s dropped to the dead letter log: %s", order_id,
                   report)
 

@@ -75,6 +75,7 @@ def order_row(order: Order) -> dict[str, Any]:
         "replaces": order.replaces, "replaced_by": order.replaced_by, "venue": order.venue,
         "venue_order_id": order.venue_order_id, "hold_id": order.hold_id,
         "created_at": order.created_at, "updated_at": order.updated_at, "doc": order_doc(order),
+        "client_order_seq": order.client_order_seq,
     }
 
 

@@ -1,6 +1,7 @@
 """The in-memory state a partition owns, and the collaborators its handlers use."""
 
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -41,6 +42,14 @@ class Deps:
     halted_symbols: set[Symbol] = field(default_factory=set)
 
 
+# Closed orders kept in memory for late fills (oldest forgotten first, never a pinned one).
+CLOSED_ORDERS_KEPT = 10_000
+
+
+def _no_stored_orders(order_id: OrderId) -> Order | None:
+    return None
+
+
 @dataclass
 class TradeSettlement:
     """The cash leg of a fill, settling T+1: proceeds are not withdrawable before."""
@@ -62,6 +71,8 @@ class PartitionState:
     orders: dict[OrderId, Order] = field(default_factory=dict)  # open orders
     persisted_orders: set[OrderId] = field(default_factory=set)
     client_ids: dict[tuple[AccountId, ClientOrderId], OrderId] = field(default_factory=dict)
+    # The newest use number of each client_order_id used more than once (see PlaceOrder).
+    client_id_uses: dict[tuple[AccountId, ClientOrderId], int] = field(default_factory=dict)
     positions: dict[tuple[AccountId, Symbol], Position] = field(default_factory=dict)
     deposits: dict[str, Deposit] = field(default_factory=dict)  # pending only
     withdrawals: dict[str, Withdrawal] = field(default_factory=dict)  # pending only
@@ -69,6 +80,14 @@ class PartitionState:
     stops: dict[Symbol, set[OrderId]] = field(default_factory=dict)
     last_prices: dict[Symbol, Decimal] = field(default_factory=dict)
     links: dict[OrderId, LinkGroup] = field(default_factory=dict)  # open groups by member id
+    # Recently closed orders, so that a late fill finds them without a database read. An
+    # order changed by a batch that is not durable yet is pinned: the database still has its
+    # older row, so it must stay here until that batch commits (see `keep_closed`).
+    closed: OrderedDict[OrderId, Order] = field(default_factory=OrderedDict)
+    closed_pins: dict[OrderId, object] = field(default_factory=dict)
+    # Reads one order from the system of record (set by the loader; a blocking read, used
+    # only for a late fill on an order closed long ago).
+    stored_order: Callable[[OrderId], Order | None] = _no_stored_orders
 
     def __post_init__(self) -> None:
         self.kill_switches.halted = self.deps.halted_symbols  # shared, survives reloads
@@ -97,6 +116,43 @@ class PartitionState:
         waiting = self.stops.get(order.symbol)
         if waiting is not None:
             waiting.discard(order.id)
+
+    def keep_closed(self, order: Order) -> Callable[[], None]:
+        """Keep a closed order in memory, pinned; return the after-commit effect that unpins it.
+
+        This partition is the only writer of its orders, so the copy kept here is never older
+        than the database's; it is pinned until the batch that changed it is durable, after
+        which it may be forgotten and read back from the database when needed.
+        """
+        token = object()
+        self.closed_pins[order.id] = token
+        self._remember(order)
+
+        def unpin() -> None:
+            if self.closed_pins.get(order.id) is token:
+                del self.closed_pins[order.id]
+
+        return unpin
+
+    def closed_order(self, order_id: OrderId) -> Order | None:
+        """Return a closed order of this partition's accounts (memory first, then database)."""
+        order = self.closed.get(order_id)
+        if order is None:
+            order = self.stored_order(order_id)
+            if order is None or order.account_id not in self.accounts or order.is_open:
+                return None  # unknown, another partition's, or open (then it is in `orders`)
+            self.persisted_orders.add(order.id)  # its row exists: later changes update it
+            self._remember(order)
+        return order
+
+    def _remember(self, order: Order) -> None:
+        self.closed[order.id] = order
+        self.closed.move_to_end(order.id)
+        while len(self.closed) > CLOSED_ORDERS_KEPT:
+            oldest = next((i for i in self.closed if i not in self.closed_pins), None)
+            if oldest is None:
+                break
+            del self.closed[oldest]
 
     def unsettled_proceeds(self, account_id: AccountId) -> Decimal:
         """Sum the sale proceeds of this account that have not settled yet."""

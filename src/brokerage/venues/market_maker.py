@@ -9,6 +9,11 @@ relayed back as its own reports.
 
 Answers arrive after the configured latency through the injected scheduler (never a sleep).
 Every report is kept for `executions()`: the day's drop copy.
+
+Its own two-sided quote (the exchange's top of book, for up to its size limit) goes to quote
+listeners like any venue's: on every change only, withdrawn while its session is down. It is
+derived from the exchange's book, never from a consolidated NBBO that would contain itself,
+and it is exactly what `submit` executes against, so a fill is at or better than the quote.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from brokerage.venues.mm_models import MarketMakerConfig, execution_price, rebat
 
 HISTORY_LIMIT = 100_000  # reports kept per participant for the drop copy
 ReportHandler = Callable[[ExecutionReport], None]
+QuoteListener = Callable[[TopOfBook], None]
 CancelRejectHandler = Callable[[CancelReject], None]
 
 
@@ -74,6 +80,8 @@ class MarketMaker:
         self._reports: dict[str, deque[tuple[int, ExecutionReport]]] = {}
         self._exec_seq = 0
         self._order_seq = 0
+        self._quote_listeners: list[QuoteListener] = []
+        self._published: dict[Symbol, TopOfBook] = {}  # the last quote sent, per symbol
         if exchange is not None and self.config.non_marketable == "forward":
             exchange.connect(self._fwd_participant, self._relay, self._relay_reject)
 
@@ -90,11 +98,24 @@ class MarketMaker:
         return self._up
 
     def go_down(self) -> None:
-        """Drop the session: messages sent meanwhile are lost, unanswered."""
+        """Drop the session: messages sent meanwhile are lost, unanswered; quotes withdrawn."""
         self._up = False
+        self._republish()
 
     def come_up(self) -> None:
         self._up = True
+        self._republish()
+
+    def add_quote_listener(self, listener: QuoteListener) -> None:
+        """Call `listener` with this market maker's quote of a symbol whenever it changes.
+
+        The first listener makes the market maker follow its market's quotes (when the market
+        publishes them); a quote goes out only when its prices or sizes change, so the rate is
+        at most the exchange's.
+        """
+        if not self._quote_listeners and hasattr(self._market, "add_quote_listener"):
+            self._market.add_quote_listener(self._market_quote_changed)
+        self._quote_listeners.append(listener)
 
     # -- inputs -------------------------------------------------------------------------
 
@@ -165,6 +186,34 @@ class MarketMaker:
 
     def last_trade(self, symbol: Symbol) -> TradePrint | None:
         return None  # a wholesaler prints to the TRF, not to its own tape
+
+    # -- quote publishing ----------------------------------------------------------------
+
+    def _market_quote_changed(self, quote: TopOfBook) -> None:
+        self._publish(quote.symbol)
+
+    def _republish(self) -> None:
+        for symbol in list(self._published):
+            self._publish(symbol)
+
+    def _publish(self, symbol: Symbol) -> None:
+        """Send the current quote if it differs from the last one sent (time never goes back)."""
+        quote = self.top_of_book(symbol)
+        last = self._published.get(symbol)
+        if quote is None:
+            if last is None or (last.bid is None and last.ask is None):
+                return  # nothing quoted: nothing to withdraw
+            zero = Decimal(0)
+            quote = TopOfBook(self.venue_id, symbol, None, zero, None, zero, self._clock.now())
+        if last is not None:
+            if (quote.bid, quote.bid_size, quote.ask, quote.ask_size) == (
+                    last.bid, last.bid_size, last.ask, last.ask_size):
+                return
+            if quote.ts < last.ts:
+                quote = replace(quote, ts=last.ts)
+        self._published[symbol] = quote
+        for listener in self._quote_listeners:
+            listener(quote)
 
     def expected_improvement(self) -> Decimal:
         """Return the mean price improvement per share this market maker gives."""

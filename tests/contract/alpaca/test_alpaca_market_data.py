@@ -10,6 +10,7 @@ from alpaca.data.requests import (
     StockLatestBarRequest,
     StockLatestQuoteRequest,
     StockLatestTradeRequest,
+    StockQuotesRequest,
     StockSnapshotRequest,
 )
 from alpaca.data.timeframe import TimeFrame
@@ -84,6 +85,39 @@ def test_a_snapshot_has_the_latest_quote_and_the_daily_bars(data):
     snapshot = data.get_stock_snapshot(StockSnapshotRequest(symbol_or_symbols=["AAPL"]))["AAPL"]
     assert snapshot.latest_quote.ask_price > 0 and snapshot.daily_bar.close > 0
     assert snapshot.previous_daily_bar.timestamp < snapshot.daily_bar.timestamp
+
+
+def server_now(trader):
+    """The server's clock: the demo runs on a simulated one."""
+    return trader.get_clock().timestamp.astimezone(UTC)
+
+
+def test_quote_history_parses_in_time_order_and_pages_join(server, trader, data):
+    start = server_now(trader) - timedelta(hours=1)
+    quotes = wait_until(
+        lambda: data.get_stock_quotes(StockQuotesRequest(symbol_or_symbols="AAPL", start=start,
+                                                         end=server_now(trader))),
+        lambda found: len(found.data.get("AAPL", [])) >= 3, timeout_s=60).data["AAPL"]
+    assert len(quotes) >= 3 and all(0 < q.bid_price <= q.ask_price for q in quotes)
+    assert [q.timestamp for q in quotes] == sorted(q.timestamp for q in quotes)
+    http, end = raw(server, trader), quotes[-1].timestamp + timedelta(microseconds=1)
+    params = {"start": start.isoformat(), "end": end.isoformat(), "limit": 2}
+    first = http.get("/v2/stocks/AAPL/quotes", params=params).json()
+    second = http.get("/v2/stocks/AAPL/quotes",
+                      params={**params, "page_token": first["next_page_token"]}).json()
+    assert [q["t"] for q in first["quotes"] + second["quotes"]] == [
+        q.timestamp.isoformat().replace("+00:00", "Z") for q in quotes[:4]]
+
+
+def test_recent_minute_bars_carry_their_vwap_from_the_tape(trader, data):
+    def minute_bars():
+        return data.get_stock_bars(StockBarsRequest(
+            symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute,
+            start=server_now(trader) - timedelta(minutes=10))).data.get("AAPL", [])
+
+    bars = wait_until(minute_bars, lambda found: any(b.vwap for b in found), timeout_s=60)
+    priced = [b for b in bars if b.vwap]
+    assert priced and all(b.low <= b.vwap <= b.high for b in priced)
 
 
 def test_market_data_needs_a_key_pair(server):

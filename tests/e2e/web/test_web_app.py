@@ -128,7 +128,8 @@ def buy_at_market_and_see_the_position(page):
     expect(lot.locator("td").nth(1)).to_have_text("1")
     shoot(page, "desktop-positions")
     page.get_by_role("link", name="Notifications").click()
-    expect(page.locator("#notifications")).to_contain_text("Order filled")
+    # This tab's own note of the fill, or the server's stored one that replaces it.
+    expect(page.locator('#notifications tr[data-kind="fill"]').first).to_contain_text("AAPL")
 
 
 def set_and_cancel_a_price_alert(page):
@@ -157,23 +158,85 @@ def test_sign_up_deposit_watch_chart_limit_replace_cancel_market_buy_alert(deskt
     set_and_cancel_a_price_alert(page)
 
 
+def place_over_api(server, token, **order) -> dict:
+    client = httpx.Client(base_url=server.base, timeout=10,
+                          headers={"authorization": f"Bearer {token}"})
+    placed = client.post("/v1/orders", json={"side": "buy", "time_in_force": "day", **order})
+    assert placed.status_code in (200, 201), placed.text
+    return dict(placed.json())
+
+
+def no_table_scrolls_sideways(page, path):
+    widths = page.evaluate("""[...document.querySelectorAll('.table-wrap')]
+        .map(e => e.scrollWidth - e.clientWidth)""")
+    assert all(w <= 0 for w in widths), f"a table on {path} scrolls sideways: {widths}"
+
+
+def cancel_an_order_on_a_phone(page, order_id):
+    page.goto("/orders")
+    row = page.locator(f'#open-orders tr[data-order-id="{order_id}"]')
+    cancel = row.locator('button[data-action="cancel"]')
+    expect(cancel).to_be_visible()
+    expect(row.locator('button[data-action="replace"]')).to_be_visible()
+    cancel.scroll_into_view_if_needed()
+    box = cancel.bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    no_table_scrolls_sideways(page, "/orders")
+    cancel.click()
+    expect(page.locator("#open-orders tr[data-order-id]")).to_have_count(0)
+    expect(page.locator(f'#order-history tr[data-order-id="{order_id}"]')).to_have_attribute(
+        "data-status", "canceled")
+    shoot(page, "phone-orders-canceled")
+
+
 def test_the_main_views_fit_a_phone_screen(phone, server):
     page, _ = phone
     token = sign_up_over_api(server, "phone@example.com")
+    resting = place_over_api(server, token, symbol="AAPL", type="limit", qty="1",
+                             limit_price=resting_limit_price(server, "AAPL"))
+    place_over_api(server, token, symbol="MSFT", type="market", qty="1")
     page.goto("/login")
     page.evaluate("t => localStorage.setItem('brokerage.token', t)", token)
     for path, ready, name in (("/", '#watchlist tr[data-symbol="AAPL"] .last', "home"),
                               ("/symbol/AAPL", "#candles canvas", "symbol"),
-                              ("/orders", "#open-orders", "orders"),
-                              ("/positions", "#positions", "positions"),
+                              ("/orders", "#open-orders tr[data-order-id]", "orders"),
+                              ("/positions", '#positions tr[data-symbol="MSFT"]', "positions"),
                               ("/transfers", "#transfer-amount", "transfers")):
         page.goto(path)
         expect(page.locator(ready).first).to_be_visible()
         page.wait_for_timeout(300)  # let late layout (charts, fonts) settle before measuring
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+        no_table_scrolls_sideways(page, path)
         shoot(page, f"phone-{name}")
     expect(page.locator("#ticket-submit")).to_have_count(0)  # the last page has no ticket
+    cancel_an_order_on_a_phone(page, resting["id"])
+
+
+def test_the_watchlist_is_kept_on_the_server(desktop, server):
+    page, _ = desktop
+    token = sign_up_over_api(server, "watch@example.com")
+    page.goto("/login")
+    page.evaluate("t => localStorage.setItem('brokerage.token', t)", token)
+    page.goto("/")
+    rows = page.locator("#watchlist tbody tr[data-symbol]")
+    expect(rows).to_have_count(4)  # the default watchlist, made on first use
+    page.locator("#watch-add").fill("zzzz")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="ZZZZ is not a symbol")).to_be_visible()
+    expect(rows).to_have_count(4)
+    page.locator("#watch-add").fill("nvda")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator('#watchlist tr[data-symbol="NVDA"]')).to_be_visible()
+    page.get_by_role("button", name="Remove MSFT").click()
+    expect(page.locator('#watchlist tr[data-symbol="MSFT"]')).to_have_count(0)
+    page.reload()
+    expect(page.locator('#watchlist tr[data-symbol="NVDA"] .last')).to_have_text(PRICE)
+    expect(rows).to_have_count(4)
+    expect(page.locator('#watchlist tr[data-symbol="MSFT"]')).to_have_count(0)
+    stored = httpx.get(f"{server.base}/v1/watchlists", headers={"authorization": f"Bearer {token}"})
+    assert stored.json()[0]["symbols"] == ["AAPL", "TSLA", "SPY", "NVDA"]
 
 
 def admin_token(server) -> str:
@@ -216,3 +279,28 @@ def test_money_arithmetic_in_the_app_is_exact(desktop):
     }""")
     assert results == ["0.3", "1290.228", "-0.01", "2.35", "-2.35", "0.3333",
                        "$1,234,567.89", "−$5.00", "430.74", "0.6", "+10.00%"]
+
+
+def test_notifications_of_any_kind_render_in_the_list(desktop, server):
+    page, _ = desktop
+    token = sign_up_over_api(server, "notes@example.com")
+    stored = [
+        {"id": "n3", "kind": "fill", "title": "Bought 2 AAPL at $430.10",
+         "body": "Your DAY market order to buy 2 AAPL is filled.",
+         "data": {"order_id": "o1", "exec_id": "e1"}, "created_at": "2026-11-24T15:03:00+00:00"},
+        {"id": "n2", "kind": "order_expired", "title": "Order expired: buy 1 MSFT", "body": "",
+         "data": {"order_id": "o2", "reason": "end of day"},
+         "created_at": "2026-11-24T15:02:00+00:00"},
+        {"id": "n1", "kind": "something_new", "title": None, "body": None,
+         "data": {"level": "3", "nested": {"x": 1}}, "created_at": "2026-11-24T15:01:00+00:00"},
+    ]
+    page.route("**/v1/notifications*", lambda route: route.fulfill(json=stored))
+    page.goto("/login")
+    page.evaluate("t => localStorage.setItem('brokerage.token', t)", token)
+    page.goto("/notifications")
+    rows = page.locator("#notifications tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Bought 2 AAPL at $430.10")
+    expect(rows.nth(1)).to_contain_text("order expired")
+    expect(rows.nth(2)).to_contain_text("Something new")  # a kind the app does not know
+    expect(rows.nth(2)).to_contain_text("level: 3")

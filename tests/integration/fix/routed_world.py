@@ -55,8 +55,9 @@ class FixWorld:
         return self.served.deployment.clients[venue_id]
 
     async def until(self, predicate: Callable[[], Any], timeout_s: float = WAIT_S,
-                    step: timedelta = STEP) -> None:
-        """Let clock time pass in steps until `predicate()` holds, then let the writers commit.
+                    step: timedelta = STEP, drain: bool = True) -> None:
+        """Let clock time pass in steps until `predicate()` holds, then let the writers commit
+        (unless `drain` is False: a commit may be meant to hang).
 
         Fails after the timeout.
         """
@@ -66,7 +67,7 @@ class FixWorld:
                 raise AssertionError(f"condition not met within {timeout_s}s")
             self.clock.advance(step)
             await asyncio.sleep(POLL_S)
-        for partition in self.platform.partitions:
+        for partition in self.platform.partitions if drain else ():
             await partition.drain()
 
     async def place(self, quantity: str, limit: str | None = None, side: Side = Side.BUY) -> Any:

@@ -4,17 +4,19 @@ Each test runs the real platform (OMS, router, ledger) with the exchange, MM1 an
 by FIX acceptors on free loopback ports, the router logged on to each as BROKERAGE.
 """
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from routed_world import ASK, FixWorld, assert_books_balance, open_world
+from routed_world import ASK, DEPOSIT, FixWorld, assert_books_balance, open_world
 
 from brokerage.adapters.db.drop_copies import SqlDropCopyStore
 from brokerage.bootstrap_routing import MARKET_MAKERS
-from brokerage.domain.ids import AccountId, VenueId
-from brokerage.domain.ledger import firm_pfof_revenue, firm_venue_receivable
+from brokerage.domain.execution import ExecType
+from brokerage.domain.ids import AccountId, ExecId, VenueId
+from brokerage.domain.ledger import customer_cash, firm_pfof_revenue, firm_venue_receivable
 from brokerage.domain.orders.types import OrderStatus, Side
 from brokerage.read_models.queries import get_order
 from brokerage.read_models.routing import order_routing
@@ -66,29 +68,85 @@ async def test_a_market_order_fills_at_a_market_maker_with_improvement_and_a_boo
         await world.platform.stop()
 
 
-async def test_a_limit_order_rests_on_the_exchange_is_replaced_partially_fills_and_is_canceled(
+async def test_a_limit_order_rests_on_the_exchange_partially_fills_is_replaced_then_canceled(
         sqlite_url, tmp_path):
     world = await open_world(sqlite_url, tmp_path)
     try:
         resting = await world.place("10", limit="430.10")
         await world.until(lambda: resting.status == OrderStatus.NEW)
         assert routing_of(world, resting.id)["venue"] == "XSIM"
+        world.street(Side.SELL, "4", "430.10", "street-s1")
+        await world.until(lambda: resting.status == OrderStatus.PARTIALLY_FILLED)
 
-        # The OMS replaces only an unfilled order: replace first, then trade against it.
+        # FIX 4.4: the new OrderQty (12) is the total, the 4 filled included.
         new = await world.platform.execute(world.account, cmd.ReplaceOrder(
-            AccountId(world.account), resting.id, limit_price=Decimal("430.20")))
+            AccountId(world.account), resting.id, quantity=Decimal("12"),
+            limit_price=Decimal("430.20")))
         await world.until(lambda: new.status == OrderStatus.NEW)
-        world.street(Side.SELL, "4", "430.20", "street-s1")
+        assert world.ledger().balance(customer_cash(world.account), "USD").debits_pending == (
+            8 * Decimal("430.20"))
+        world.street(Side.SELL, "3", "430.20", "street-s2")
         await world.until(lambda: new.status == OrderStatus.PARTIALLY_FILLED)
         await world.platform.execute(world.account, cmd.CancelOrder(AccountId(world.account),
                                                                     new.id))
         await world.until(lambda: new.status == OrderStatus.CANCELED)
 
-        assert resting.status == OrderStatus.REPLACED
-        assert new.filled_quantity == 4
-        assert fills_of(world, new.id) == [("XSIM", Decimal(4), Decimal("430.20"))]
-        assert fills_of(world, resting.id) == []
-        assert world.state_position() == 4
+        reports = [r for r in world.client("XSIM").executions("oms")
+                   if resting.id in (r.cl_ord_id, r.orig_cl_ord_id)
+                   or new.id in (r.cl_ord_id, r.orig_cl_ord_id)]
+        assert [(r.exec_type.value, r.cum_qty, r.leaves_qty) for r in reports] == [
+            ("0", 0, 10), ("F", 4, 6), ("5", 4, 8), ("F", 7, 5), ("4", 7, 0)]
+        new_ack, fill, replaced, fill2, canceled = reports
+        assert (fill.cl_ord_id, fill.last_qty, fill.last_px) == (resting.id, 4, Decimal("430.10"))
+        assert (replaced.cl_ord_id, replaced.orig_cl_ord_id) == (new.id, resting.id)
+        assert (fill2.cl_ord_id, fill2.last_qty, fill2.last_px) == (new.id, 3, Decimal("430.20"))
+        assert canceled.orig_cl_ord_id == new.id and canceled.cl_ord_id.startswith(new.id)
+        assert {r.venue_order_id for r in reports} == {new_ack.venue_order_id}  # one OrderID
+        avg = (4 * Decimal("430.10") + 3 * Decimal("430.20")) / 7
+        assert abs(canceled.avg_px - avg) < Decimal("0.0001")
+
+        assert (resting.status, resting.filled_quantity, resting.replaced_by) == (
+            OrderStatus.REPLACED, 4, new.id)
+        assert (new.replaces, new.filled_quantity, new.cum_quantity, new.total_quantity) == (
+            resting.id, 3, 7, 12)
+        assert fills_of(world, resting.id) == [("XSIM", Decimal(4), Decimal("430.10"))]
+        assert fills_of(world, new.id) == [("XSIM", Decimal(3), Decimal("430.20"))]
+        assert world.state_position() == 7
+        cash = world.ledger().balance(customer_cash(world.account), "USD")
+        spent = 4 * Decimal("430.10") + 3 * Decimal("430.20")
+        assert (cash.posted, cash.debits_pending) == (DEPOSIT - spent, 0)  # the hold released
+        assert_books_balance(world.platform)
+    finally:
+        await world.platform.stop()
+
+
+async def test_a_fill_sent_after_the_venue_confirmed_a_cancel_is_booked_over_fix(
+        sqlite_url, tmp_path):
+    world = await open_world(sqlite_url, tmp_path)
+    try:
+        order = await world.place("10", limit="430.10")
+        await world.until(lambda: order.status == OrderStatus.NEW)
+        await world.platform.execute(world.account, cmd.CancelOrder(AccountId(world.account),
+                                                                    order.id))
+        await world.until(lambda: order.status == OrderStatus.CANCELED)
+        [canceled] = [r for r in world.client("XSIM").executions("oms")
+                      if r.orig_cl_ord_id == order.id]
+        late = dataclasses.replace(canceled, exec_type=ExecType.TRADE, exec_id=ExecId("XSIM-L1"),
+                                   last_qty=Decimal("2"), last_px=Decimal("430.10"),
+                                   cum_qty=Decimal("2"), liquidity="added")
+
+        # The venue's session sends it as it sends any report (a trade that crossed the cancel).
+        server = next(s for s in world.served.deployment.servers if s.config.venue_id == "XSIM")
+        participant, session_id = next((p, sid) for p, sid in server._sessions.items()
+                                       if server.venue.order_status(p, canceled.cl_ord_id))
+        server._report_sender(participant, session_id)(late)
+        await world.until(lambda: order.filled_quantity == 2)
+
+        assert order.status == OrderStatus.CANCELED
+        assert fills_of(world, order.id) == [("XSIM", Decimal(2), Decimal("430.10"))]
+        assert world.state_position() == 2
+        cash = world.ledger().balance(customer_cash(world.account), "USD")
+        assert (cash.posted, cash.debits_pending) == (DEPOSIT - 2 * Decimal("430.10"), 0)
         assert_books_balance(world.platform)
     finally:
         await world.platform.stop()

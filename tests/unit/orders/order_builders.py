@@ -16,10 +16,13 @@ from brokerage.domain.ids import (
     VenueOrderId,
 )
 from brokerage.domain.orders.events import (
+    Canceled,
     CancelRequested,
     DoneForDay,
+    Expired,
     Filled,
     OrderEvent,
+    Replaced,
     ReplaceRequested,
     RiskAccepted,
     Routed,
@@ -118,7 +121,11 @@ def working(order: Order) -> Order:
 
 
 def reach(status: OrderStatus, phase: WorkingPhase, order: Order) -> Order:
-    """Drive `order` (a fresh one of qty 10) to a live `status` in `phase`, via legal events."""
+    """Drive `order` (a fresh one of qty 10) to `status` in `phase`, via legal events.
+
+    A terminal status is reached from working in `phase` (CANCELED, EXPIRED, REPLACED only:
+    the terminal statuses that take a late fill).
+    """
     if status is OrderStatus.PENDING_NEW:
         return order
     if status is OrderStatus.ACCEPTED:
@@ -130,6 +137,9 @@ def reach(status: OrderStatus, phase: WorkingPhase, order: Order) -> Order:
         OrderStatus.PENDING_CANCEL: [an_event(CancelRequested)],
         OrderStatus.PENDING_REPLACE: [an_event(ReplaceRequested)],
         OrderStatus.DONE_FOR_DAY: [an_event(DoneForDay)],
+        OrderStatus.CANCELED: [an_event(CancelRequested), an_event(Canceled)],
+        OrderStatus.EXPIRED: [an_event(Expired)],
+        OrderStatus.REPLACED: [an_event(ReplaceRequested), an_event(Replaced)],
     }
     return apply_all(base, *follow_up[status])
 

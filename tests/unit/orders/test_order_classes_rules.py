@@ -30,6 +30,7 @@ D = Decimal
 @pytest.mark.parametrize(("phase", "event", "after"), [
     (LinkPhase.HELD, LinkEvent.ENTRY_FILLED, LinkPhase.ACTIVE),
     (LinkPhase.HELD, LinkEvent.ENTRY_EMPTY, LinkPhase.DONE),
+    (LinkPhase.HELD, LinkEvent.EXITS_CANCELED, LinkPhase.DONE),
     (LinkPhase.ACTIVE, LinkEvent.STOP_FIRED, LinkPhase.STOP_FIRED),
     (LinkPhase.ACTIVE, LinkEvent.EXIT_DONE, LinkPhase.DONE),
     (LinkPhase.STOP_FIRED, LinkEvent.EXIT_DONE, LinkPhase.DONE),

@@ -24,6 +24,7 @@ from brokerage.domain.orders.events import (
     CancelRejected,
     CancelRequested,
     Expired,
+    Filled,
     Replaced,
     ReplaceRejected,
     ReplaceRequested,
@@ -186,6 +187,43 @@ def test_a_replace_marks_the_old_version_replaced_by_the_new_one():
     assert old.status is OrderStatus.REPLACED
     assert (old.replaced_by, old.replaced_at) == (NEW_VERSION_ID, LATER)
     assert new.replaces == ORDER_ID and new.status is OrderStatus.PENDING_NEW
+
+
+def _new_version(prior: str, quantity: str) -> Order:
+    new = an_order(order_id=NEW_VERSION_ID, replaces=ORDER_ID, quantity=Decimal(quantity),
+                   prior_filled_quantity=Decimal(prior))
+    new_event = {"order_id": NEW_VERSION_ID}
+    return apply_all(new, an_event(RiskAccepted, **new_event), an_event(Routed, **new_event))
+
+
+def test_a_new_version_covers_what_is_left_and_counts_earlier_fills_in_its_totals():
+    new = _new_version(prior="3", quantity="5")  # FIX OrderQty 8 with 3 filled before
+
+    new.apply(an_event(VenueAccepted, order_id=NEW_VERSION_ID, carried_quantity=Decimal("3")))
+    new.apply(an_event(Filled, order_id=NEW_VERSION_ID, quantity=Decimal("2")))
+
+    assert (new.quantity, new.total_quantity) == (5, 8)
+    assert (new.filled_quantity, new.cum_quantity, new.remaining_quantity) == (2, 5, 3)
+    assert new.status is OrderStatus.PARTIALLY_FILLED
+
+
+def test_a_fill_that_raced_the_replace_moves_into_the_new_versions_prior_quantity():
+    new = _new_version(prior="3", quantity="5")
+
+    new.apply(an_event(VenueAccepted, order_id=NEW_VERSION_ID, carried_quantity=Decimal("4")))
+
+    assert (new.prior_filled_quantity, new.quantity, new.total_quantity) == (4, 4, 8)
+
+
+@pytest.mark.parametrize("carried", ["2", "8", "9"])
+def test_a_carried_quantity_below_prior_or_leaving_nothing_is_refused(carried):
+    new = _new_version(prior="3", quantity="5")
+
+    with pytest.raises(IllegalFill):
+        new.apply(an_event(VenueAccepted, order_id=NEW_VERSION_ID,
+                           carried_quantity=Decimal(carried)))
+
+    assert (new.status, new.quantity, new.prior_filled_quantity) == (OrderStatus.ACCEPTED, 5, 3)
 
 
 def test_a_refused_replace_returns_the_order_to_new():

@@ -14,6 +14,7 @@ from brokerage.domain.orders.events import (
 )
 from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.states import (
+    LATE_FILL_KINDS,
     TRANSITIONS,
     IllegalTransition,
     TransitionKind,
@@ -81,8 +82,40 @@ def test_every_pair_missing_from_the_table_is_refused(pair):
         transition(state, kind)
 
 
-def test_terminal_statuses_have_no_rows():
-    assert not [state for state, _ in TRANSITIONS if state in TERMINAL_STATUSES]
+def test_terminal_statuses_have_only_late_fill_rows():
+    kinds = {kind for state, kind in TRANSITIONS if state in TERMINAL_STATUSES}
+    froms = {state for state, _ in TRANSITIONS if state in TERMINAL_STATUSES}
+
+    assert kinds == LATE_FILL_KINDS
+    assert froms == {OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REPLACED}
+
+
+@pytest.mark.parametrize(
+    ("status", "quantity", "expected"),
+    [
+        (OrderStatus.CANCELED, "1", OrderStatus.CANCELED),
+        (OrderStatus.CANCELED, "9", OrderStatus.FILLED),
+        (OrderStatus.EXPIRED, "1", OrderStatus.EXPIRED),
+        (OrderStatus.EXPIRED, "9", OrderStatus.FILLED),
+        (OrderStatus.REPLACED, "9", OrderStatus.REPLACED),
+        (OrderStatus.DONE_FOR_DAY, "9", OrderStatus.FILLED),
+    ],
+)
+def test_a_late_fill_on_a_closed_order_counts_and_completes_only_when_all_is_done(
+        status, quantity, expected):
+    order = reach(status, WorkingPhase.PARTIAL, an_order())  # 1 of 10 filled before
+
+    assert order.apply(a_fill(quantity, exec_id="x-late"))
+
+    assert order.status is expected
+    assert order.filled_quantity == 1 + int(quantity)
+    assert not order.apply(a_fill(quantity, exec_id="x-late"))  # deduplicated by ExecID
+
+
+@pytest.mark.parametrize("status", [OrderStatus.FILLED, OrderStatus.REJECTED])
+def test_filled_and_rejected_orders_take_no_late_fill(status):
+    with pytest.raises(IllegalTransition):
+        transition(status, K.FILL_PARTIAL)
 
 
 def test_every_transition_kind_is_used_by_some_row():

@@ -2,6 +2,7 @@
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +47,20 @@ def load_partition(store: SqlStore, deps: Deps, index: int, partitions: int) -> 
         _links(conn, state, mine)
         _positions(conn, state, mine)
         _cash(conn, state, mine)
+    state.stored_order = stored_order_reader(store)
     return state
+
+
+def stored_order_reader(store: SqlStore) -> Callable[[OrderId], Order | None]:
+    """Return a function that reads one order (with its history) from the database."""
+    t = tables.orders
+
+    def read(order_id: OrderId) -> Order | None:
+        with store.read() as conn:
+            row = conn.execute(select(t.c.doc).where(t.c.id == order_id)).first()
+        return None if row is None else Order.from_dict(json.loads(row.doc))
+
+    return read
 
 
 def _ledger(conn: Any, mine: set[str]) -> Ledger:
@@ -100,10 +114,13 @@ def _add_account(state: PartitionState, row: dict[str, Any]) -> None:
 
 def _orders(conn: Any, state: PartitionState, mine: set[str]) -> None:
     t = tables.orders
-    for r in conn.execute(select(t.c.id, t.c.account_id, t.c.client_order_id)):
+    ids = select(t.c.id, t.c.account_id, t.c.client_order_id, t.c.client_order_seq)
+    for r in conn.execute(ids.order_by(t.c.client_order_seq)):  # a reused id: newest wins
         if r.account_id in mine:
-            state.client_ids[(AccountId(r.account_id), ClientOrderId(r.client_order_id))] = (
-                OrderId(r.id))
+            key = (AccountId(r.account_id), ClientOrderId(r.client_order_id))
+            state.client_ids[key] = OrderId(r.id)
+            if r.client_order_seq:
+                state.client_id_uses[key] = r.client_order_seq
     for r in conn.execute(select(t.c.doc, t.c.account_id).where(t.c.status.not_in(OPEN))):
         if r.account_id not in mine:
             continue

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, create_engine, event, select
@@ -72,10 +73,20 @@ class _Prepared:
     processors: tuple[Processor, ...]
 
     def params(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Convert rows to driver parameters (tuples or dicts, per the paramstyle)."""
-        fields = tuple(zip(self.sources, self.processors, strict=True))
-        converted = [tuple(row[src] if proc is None or row[src] is None else proc(row[src])
-                           for src, proc in fields) for row in rows]
+        """Convert rows to driver parameters (tuples or dicts, per the paramstyle).
+
+        Column by column: the values are picked and put back into rows by C code (itemgetter,
+        zip), so only the columns with a processor cost a Python call per value.
+        """
+        pick = itemgetter(*self.sources)
+        picked = [pick(row) for row in rows]
+        if len(self.sources) == 1:
+            picked = [(value,) for value in picked]
+        columns = list(zip(*picked, strict=True)) if picked else []
+        for i, proc in enumerate(self.processors):
+            if proc is not None and columns:
+                columns[i] = tuple([None if v is None else proc(v) for v in columns[i]])
+        converted = list(zip(*columns, strict=True))
         if self.positional:
             return converted
         return [dict(zip(self.names, values, strict=True)) for values in converted]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from brokerage.adapters.db.types import ExactDecimal, UtcDateTime
@@ -111,7 +112,10 @@ orders = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("doc", Text, nullable=False),  # the full order as JSON (the projection of its events)
-    UniqueConstraint("account_id", "client_order_id", name="uq_orders_account_client_order_id"),
+    # How many earlier orders used this client_order_id (0008): reuse after a terminal state.
+    Column("client_order_seq", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("account_id", "client_order_id", "client_order_seq",
+                     name="uq_orders_account_client_order_seq"),
     Index("ix_orders_account_created", "account_id", "created_at"),
     Index("ix_orders_status", "status"),
 )
@@ -325,7 +329,19 @@ notifications = Table(
     Column("body", Text, nullable=False),
     Column("data", Text, nullable=False),  # JSON
     Column("created_at", TS, nullable=False),
+    # What the notice is about, once: "fill:<venue>:<exec id>", "expired:<order id>" (0007).
+    Column("dedup_key", String(200)),
     Index("ix_notifications_user_created", "user_id", "created_at"),
+    Index("uq_notifications_dedup_key", "dedup_key", unique=True),
+)
+
+# How far a read model has caught up with a log it follows (order notices: order_events.seq).
+read_model_cursors = Table(
+    "read_model_cursors",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", TS, nullable=False),
 )
 
 # --- FIX drop copies (issue 3): each venue's copy of its executions, for reconciliation --------
@@ -367,6 +383,18 @@ order_links = Table(
     Column("phase", String(16), nullable=False),  # held | active | stop_fired | done
     Column("doc", Text, nullable=False),  # LinkGroup.to_dict() as JSON
     Column("updated_at", TS, nullable=False),
+    Column("limit_leg", String(80)),  # the legs' ids (0008), to tell legs apart in SQL
+    Column("stop_leg", String(80)),
     Index("ix_order_links_parent", "parent_id"),
     Index("ix_order_links_phase", "phase"),
+    Index("ix_order_links_account", "account_id"),
+)
+
+# Alpaca's /v2/account/configurations that the account may change (0008).
+account_configurations = Table(
+    "account_configurations",
+    metadata,
+    Column("account_id", String(80), primary_key=True),
+    Column("reuse_client_order_ids", Boolean, nullable=False, server_default=false()),
+    Column("updated_at", TS, nullable=False),
 )

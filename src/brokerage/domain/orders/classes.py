@@ -36,12 +36,16 @@ class LinkEvent(StrEnum):
     ENTRY_EMPTY = "entry_empty"  # the entry ended with nothing filled
     STOP_FIRED = "stop_fired"
     EXIT_DONE = "exit_done"  # an exit ended (filled, canceled, expired, rejected)
+    EXITS_CANCELED = "exits_canceled"  # the customer canceled a held exit by its id
 
 
 P, E = LinkPhase, LinkEvent
 TRANSITIONS: dict[tuple[LinkPhase, LinkEvent], LinkPhase] = {
     (P.HELD, E.ENTRY_FILLED): P.ACTIVE,
     (P.HELD, E.ENTRY_EMPTY): P.DONE,
+    # A held exit canceled by its id: the exits are one-cancels-other, so all of them go (as
+    # at Alpaca); the entry keeps working as a plain order, now without exits.
+    (P.HELD, E.EXITS_CANCELED): P.DONE,
     # The stop does not route yet: the limit leg holds the shares until its cancel is confirmed.
     (P.ACTIVE, E.STOP_FIRED): P.STOP_FIRED,
     # One exit ended on its own: the other is canceled.
@@ -165,6 +169,10 @@ class LinkGroup:
     @property
     def members(self) -> tuple[OrderId, ...]:
         return tuple(i for i in (self.entry_id, self.limit_leg, self.stop_leg) if i is not None)
+
+    def is_held_exit(self, order_id: OrderId) -> bool:
+        """True for an exit that waits for its entry (it is no order yet)."""
+        return self.phase is LinkPhase.HELD and order_id in (self.limit_leg, self.stop_leg)
 
     def sibling(self, order_id: OrderId) -> OrderId | None:
         if order_id == self.limit_leg:

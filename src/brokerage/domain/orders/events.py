@@ -128,10 +128,15 @@ class Routed(OrderEvent):
 
 @dataclass(frozen=True, slots=True)
 class VenueAccepted(OrderEvent):
-    """The venue acknowledged the order; it is now working there."""
+    """The venue acknowledged the order; it is now working there.
+
+    For a replacement version, `carried_quantity` is the cum qty of the versions before it
+    when the venue confirmed the replace (see `Order`); None for a first version.
+    """
 
     kind: ClassVar[EventKind] = EventKind.VENUE_ACCEPTED
     venue_order_id: VenueOrderId
+    carried_quantity: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

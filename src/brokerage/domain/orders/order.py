@@ -4,6 +4,17 @@
 (`states.TRANSITIONS`), updates the fields the event carries, and appends it to `history`.
 A `Filled` whose `exec_id` was already applied is a no-op: `apply` returns False and changes
 nothing (venues resend executions after a reconnect; a retry must never book a second fill).
+
+Versions and fills across a replace (FIX 4.4 semantics). A replace makes a new version with a
+new id; the customer's (and the venue's) OrderQty is the new TOTAL, what has filled included.
+In our model each version keeps its own fills: the replaced version keeps what filled on it,
+and the new version starts with `filled_quantity` zero, `prior_filled_quantity` = the cum qty
+of the versions before it, and `quantity` = only what is left (total - cum), which is what its
+limit price and its hold cover. So `total_quantity` = prior + quantity is the FIX OrderQty,
+`cum_quantity` = prior + filled is the FIX CumQty, and `remaining_quantity` is LeavesQty.
+Nothing is counted twice: each fill belongs to exactly one version. A fill that raced the
+replace lands on the old version; the venue's confirmation (`VenueAccepted.carried_quantity`)
+then moves it into the new version's prior quantity, shrinking its quantity by as much.
 """
 
 from __future__ import annotations
@@ -95,6 +106,8 @@ class Order:
     high_water_mark: Decimal | None = None
     filled_quantity: Decimal = ZERO
     filled_notional: Decimal = ZERO  # sum of qty * price over fills, unrounded
+    # Filled by the versions this one replaced (the FIX CumQty carried over a replace).
+    prior_filled_quantity: Decimal = ZERO
     submitted_at: datetime | None = None
     filled_at: datetime | None = None
     canceled_at: datetime | None = None
@@ -109,6 +122,9 @@ class Order:
     venue_order_id: VenueOrderId | None = None
     triggered: bool = False
     hold_id: TransferId | None = None
+    # How many earlier orders of the account used this client_order_id (reuse is opt-in and
+    # only after the previous one is terminal): the database keeps (client id, seq) unique.
+    client_order_seq: int = 0
     history: list[OrderEvent] = field(default_factory=list)
     # Derived from history (the exec ids of its fills), so a duplicate is found without a scan.
     _exec_ids: set[ExecId] = field(init=False, repr=False, compare=False)
@@ -136,6 +152,7 @@ class Order:
         trail_percent: Decimal | None = None,
         extended_hours: bool = False,
         replaces: OrderId | None = None,
+        prior_filled_quantity: Decimal = ZERO,
     ) -> Order:
         """Build a PENDING_NEW order; validate the request first (see `validation`)."""
         if (quantity is None) == (notional is None):
@@ -158,6 +175,7 @@ class Order:
             created_at=ts,
             updated_at=ts,
             replaces=replaces,
+            prior_filled_quantity=prior_filled_quantity,
         )
 
     # -- the one mutator -------------------------------------------------------------------
@@ -187,6 +205,16 @@ class Order:
     def remaining_quantity(self) -> Decimal | None:
         """Return the unfilled share quantity; None for a notional order."""
         return None if self.quantity is None else self.quantity - self.filled_quantity
+
+    @property
+    def total_quantity(self) -> Decimal | None:
+        """Return the FIX OrderQty: this version's quantity plus what earlier versions filled."""
+        return None if self.quantity is None else self.prior_filled_quantity + self.quantity
+
+    @property
+    def cum_quantity(self) -> Decimal:
+        """Return the FIX CumQty: filled by earlier versions and by this one."""
+        return self.prior_filled_quantity + self.filled_quantity
 
     @property
     def remaining_notional(self) -> Decimal | None:
@@ -313,8 +341,22 @@ def _on_routed(order: Order, event: Routed) -> None:
         order.submitted_at = event.ts
 
 
+def _guard_carry(order: Order, event: VenueAccepted) -> None:
+    carried = event.carried_quantity
+    if carried is None:
+        return
+    more = carried - order.prior_filled_quantity
+    if order.quantity is None or more < ZERO or order.quantity - more <= ZERO:
+        raise IllegalFill(f"{order.id}: cannot carry {carried} filled into this version "
+                          f"(quantity {order.quantity}, prior {order.prior_filled_quantity})")
+
+
 def _on_venue_accepted(order: Order, event: VenueAccepted) -> None:
     order.venue_order_id = event.venue_order_id
+    if event.carried_quantity is not None and order.quantity is not None:
+        # Fills that raced the replace landed on the old version: this one covers less.
+        order.quantity -= event.carried_quantity - order.prior_filled_quantity
+        order.prior_filled_quantity = event.carried_quantity
 
 
 def _on_venue_rejected(order: Order, event: VenueRejected) -> None:
@@ -354,6 +396,7 @@ def _on_expired(order: Order, event: Expired) -> None:
 
 _GUARDS: dict[EventKind, Callable[[Order, Any], None]] = {
     EventKind.FILLED: Order._check_fill,
+    EventKind.VENUE_ACCEPTED: _guard_carry,
     EventKind.TRIGGERED: _guard_trigger,
     EventKind.TRAIL_UPDATED: _guard_trail,
 }

@@ -9,7 +9,14 @@ whose outcome depends on the order rather than the event:
   filled) -> NEW, PARTIAL (something filled) -> PARTIALLY_FILLED.
 
 `resolve_kind` is that small resolver; `transition` reads the table and raises
-`IllegalTransition` on any pair it does not list. Terminal statuses have no rows.
+`IllegalTransition` on any pair it does not list.
+
+Terminal statuses have one kind of row only: a late fill. A venue can report an execution
+after it confirmed a cancel, after the order expired, or for a version it already replaced
+(the trade happened before the venue processed our request, or crossed it on the wire). The
+trade is real, so it is booked: the order becomes FILLED if that completes its quantity and
+otherwise keeps its terminal status with the filled quantity updated (a replaced version stays
+REPLACED either way: its successor carries the order on). FILLED and REJECTED take no fills.
 """
 
 from enum import StrEnum
@@ -128,7 +135,21 @@ TRANSITIONS: dict[tuple[OrderStatus, TransitionKind], OrderStatus] = {
     # Done for today: the venue is not working it, so the OMS cancels or expires it directly.
     (S.DONE_FOR_DAY, K.CANCELED): S.CANCELED,
     (S.DONE_FOR_DAY, K.EXPIRED): S.EXPIRED,
+    # ... but an execution from before the venue stopped working it may still arrive.
+    (S.DONE_FOR_DAY, K.FILL_PARTIAL): S.DONE_FOR_DAY,
+    (S.DONE_FOR_DAY, K.FILL_COMPLETE): S.FILLED,
+    # Late fills on closed orders (see the module docstring): the trade really happened.
+    (S.CANCELED, K.FILL_PARTIAL): S.CANCELED,
+    (S.CANCELED, K.FILL_COMPLETE): S.FILLED,
+    (S.EXPIRED, K.FILL_PARTIAL): S.EXPIRED,
+    (S.EXPIRED, K.FILL_COMPLETE): S.FILLED,
+    # A replaced version keeps its own fills, late ones too, and stays replaced.
+    (S.REPLACED, K.FILL_PARTIAL): S.REPLACED,
+    (S.REPLACED, K.FILL_COMPLETE): S.REPLACED,
 }
+
+# The only rows that leave a terminal status: a fill that arrives after the order closed.
+LATE_FILL_KINDS = frozenset({K.FILL_PARTIAL, K.FILL_COMPLETE})
 
 _DIRECT: dict[EventKind, TransitionKind] = {
     EventKind.RISK_ACCEPTED: K.RISK_ACCEPTED,

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from brokerage.entrypoints.api import alpaca, web, ws
 from brokerage.entrypoints.api.routers import account, admin, auth, market, market_data, orders
+from brokerage.entrypoints.api.routers import watchlists as native_watchlists
 from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.oms import Overloaded
 from brokerage.service_layer.platform import Platform
@@ -24,6 +25,7 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.notices.start()  # before the writers: its catch-up misses nothing
         if manage_lifecycle:
             await platform.start()
         await app.state.streams.start()
@@ -33,17 +35,22 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
         await app.state.streams.stop()
         if manage_lifecycle:
             await platform.stop()
+        await app.state.notices.stop()
 
     app = FastAPI(title="brokerage", version="0.1.0", lifespan=lifespan,
                   description="Native REST API of the brokerage platform.")
     app.state.platform = platform
     app.state.admin_token = admin_token
+    from brokerage.bootstrap_streams import build_order_notifier
+
+    app.state.notices = build_order_notifier(platform)  # fills etc. as stored notifications
     feed = getattr(platform, "market_data", None)  # gives snapshots on subscribe
     app.state.streams = ws.StreamGateway(  # GET /v1/stream (see ws.py)
         platform, snapshot=feed.snapshot if feed is not None else None)
     for router in (auth.router, orders.router, account.router, market.router, admin.router,
                    market_data.router):
         app.include_router(router)
+    app.include_router(native_watchlists.router)  # /v1/watchlists, stored with /v2's
     _errors(app)
     alpaca.mount(app)  # /v2 Alpaca-compatible trading routes; Alpaca-style errors under /v2
     app.include_router(ws.router)

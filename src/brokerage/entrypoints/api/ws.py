@@ -41,9 +41,13 @@ class StreamGateway:
 
     def __init__(self, platform: Any, limits: StreamLimits | None = None,
                  cache_url: str | None = None, snapshot: SnapshotProvider | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 cache_prefix: str | None = None, user_events: bool = True) -> None:
         self.platform = platform
         self._cache_url = cache_url
+        self._cache_prefix = cache_prefix
+        # False in a stream-only gateway: no cross-process bus brings orders and notifications.
+        self.user_events = user_events
         self._monotonic = monotonic
         self.fanout: Any = None
         self.hub = StreamHub(limits, snapshot=snapshot, on_watch=self._watch)
@@ -58,7 +62,10 @@ class StreamGateway:
         if url:
             from brokerage.adapters.stream_fanout import RedisFanout
 
-            self.fanout = RedisFanout(url, self.hub.on_market, self.hub.seed)
+            prefix = (self._cache_prefix or os.environ.get("BROKERAGE_CACHE_PREFIX")
+                      or "brokerage:")
+            self.fanout = RedisFanout(url, self.hub.on_market, self.hub.seed,
+                                      prefix=prefix + "md:")
             await self.fanout.start()
             self._undo.append(bus.subscribe(MarketUpdate, self.fanout.publish))
             for symbol in self.hub.watched_symbols():
@@ -95,7 +102,8 @@ class StreamGateway:
         self.hub.tell(client, {"type": "welcome", "user_id": who.user_id,
                                "account_id": who.account_id, "tier": client.tier_ms,
                                "tiers": list(self.hub.limits.tiers_ms),
-                               "subscriptions_max": self.hub.limits.subscriptions_max})
+                               "subscriptions_max": self.hub.limits.subscriptions_max,
+                               "user_events": self.user_events})
         writer = asyncio.create_task(_write(websocket, client, wake))
         try:
             await _read(websocket, self.hub, client, writer)

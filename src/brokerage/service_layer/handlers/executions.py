@@ -10,6 +10,7 @@ from brokerage.domain.ledger import (
     customer_cash,
     customer_securities,
     firm_clearing_cash,
+    firm_customer_receivable,
     firm_pfof_revenue,
     firm_street_securities,
     firm_venue_receivable,
@@ -28,15 +29,18 @@ log = logging.getLogger(__name__)
 
 
 def apply_execution_report(c: cmd.ApplyExecutionReport, ctx: Context) -> None:
-    """Apply one execution report to the order it names (dead-lettered if none)."""
+    """Apply one execution report to the order it names; a fill for a closed order is booked."""
     state: PartitionState = ctx.state
     report = c.report
     order = state.orders.get(OrderId(report.cl_ord_id))
     if order is None and report.orig_cl_ord_id:  # FIX: a cancel's ack carries the cancel's id
         order = state.orders.get(OrderId(report.orig_cl_ord_id))
     if order is None:
-        log.error("execution report %s for unknown or closed order %s", report.exec_id,
-                  report.cl_ord_id)
+        if report.exec_type in FILL_TYPES and report.last_qty > ZERO:
+            book_late_fill(ctx, report)
+        else:
+            log.info("execution report %s (%s) for closed or unknown order %s ignored",
+                     report.exec_id, report.exec_type.value, report.cl_ord_id)
         return
     handler = _BY_EXEC_TYPE.get(report.exec_type)
     if handler is not None:
@@ -69,8 +73,12 @@ def _on_trade(ctx: Context, order: Order, report: ExecutionReport) -> None:
         finish(ctx, order, "order filled: hold remainder released")
 
 
-def book_fill(ctx: Context, order: Order, report: ExecutionReport) -> None:
-    """Post the fill's cash and shares, update the position, and schedule T+1 settlement."""
+def book_fill(ctx: Context, order: Order, report: ExecutionReport) -> Decimal:
+    """Post the fill's cash and shares, update the position, and schedule T+1 settlement.
+
+    Return what the firm had to advance because the customer's unheld cash (buy) or shares
+    (sell) did not cover the fill: zero unless the order's hold is gone (a late fill).
+    """
     state: PartitionState = ctx.state
     quantity, price, now = report.last_qty, report.last_px, report.ts
     cash = usd(quantity * price)
@@ -79,27 +87,35 @@ def book_fill(ctx: Context, order: Order, report: ExecutionReport) -> None:
         "account_id": order.account_id, "symbol": order.symbol, "side": order.side.value,
         "quantity": quantity, "price": price, "liquidity": report.liquidity, "ts": now})
     if order.side == Side.BUY:
-        _post(ctx, order, USD, cash, customer_cash(order.account_id), firm_clearing_cash())
+        advanced = _post(ctx, order, USD, cash, customer_cash(order.account_id),
+                         firm_clearing_cash())
         _move(ctx, order, order.symbol, quantity, firm_street_securities(order.symbol),
               customer_securities(order.account_id, order.symbol), "shares bought")
         _buy_lot(ctx, order, quantity, price, report)
         _settlement(ctx, order, report, -cash)
     else:
-        _post(ctx, order, order.symbol, quantity,
-              customer_securities(order.account_id, order.symbol),
-              firm_street_securities(order.symbol))
+        advanced = _post(ctx, order, order.symbol, quantity,
+                         customer_securities(order.account_id, order.symbol),
+                         firm_street_securities(order.symbol))
         _move(ctx, order, USD, cash, firm_clearing_cash(), customer_cash(order.account_id),
               "sale proceeds")
-        _sell_lots(ctx, order, quantity, price, report)
+        if quantity > advanced:  # the lots give up only the shares the customer delivered
+            _sell_lots(ctx, order, quantity - advanced, price, report)
         _settlement(ctx, order, report, cash)
     if report.rebate > ZERO:  # payment for order flow: the venue owes it to the firm
         _move(ctx, order, USD, report.rebate, firm_venue_receivable(report.venue),
               firm_pfof_revenue(), "payment for order flow")
     state.sync(order.account_id, order.symbol)
+    return advanced
 
 
-def _post(ctx: Context, order: Order, asset: str, amount: Decimal, debit: str, credit: str) -> None:
-    """Post `amount` out of the order's holds; whatever the holds lack moves directly."""
+def _post(ctx: Context, order: Order, asset: str, amount: Decimal, debit: str,
+          credit: str) -> Decimal:
+    """Post `amount` out of the order's holds; whatever the holds lack moves directly.
+
+    What the customer's unheld balance cannot cover either (a fill after the hold was
+    released) is advanced by the firm from the customer's receivable; return that amount.
+    """
     state: PartitionState = ctx.state
     left = amount
     for hold in state.ledger.open_holds(ref=order.id):
@@ -109,8 +125,15 @@ def _post(ctx: Context, order: Order, asset: str, amount: Decimal, debit: str, c
                                          state.deps.clock.now(), memo="fill")
             record_transfer(ctx, transfer, order.account_id)
             left -= part
-    if left > ZERO:
-        _move(ctx, order, asset, left, debit, credit, "fill beyond hold")
+    available = max(state.ledger.balance(debit, asset).available, ZERO)  # type: ignore[arg-type]
+    covered = min(left, available)
+    if covered > ZERO:
+        _move(ctx, order, asset, covered, debit, credit, "fill beyond hold")
+    advanced = left - covered
+    if advanced > ZERO:
+        _move(ctx, order, asset, advanced, firm_customer_receivable(order.account_id), credit,
+              "fill advanced by the firm: customer short")
+    return advanced
 
 
 def _move(ctx: Context, order: Order, asset: str, amount: Decimal, debit: str, credit: str,
@@ -174,6 +197,11 @@ def _settlement(ctx: Context, order: Order, report: ExecutionReport, amount: Dec
 def _on_canceled(ctx: Context, order: Order, report: ExecutionReport) -> None:
     state: PartitionState = ctx.state
     reason = report.text or "canceled"
+    old = state.orders.get(order.replaces) if order.replaces and order.venue is None else None
+    if old is not None:  # the venue ended the order instead of replacing it (a race with a
+        # fill left nothing above the new total): both versions are done
+        apply_event(ctx, old, ev.Canceled(_eid(state), old.id, report.ts, reason))
+        finish(ctx, old, "order canceled at replace: hold released")
     apply_event(ctx, order, ev.Canceled(_eid(state), order.id, report.ts, reason))
     finish(ctx, order, "order canceled: hold released")
 
@@ -205,29 +233,36 @@ def _on_replaced(ctx: Context, new: Order, report: ExecutionReport) -> None:
     state: PartitionState = ctx.state
     old = state.orders.get(OrderId(report.orig_cl_ord_id or ""))
     now = report.ts
+    carried = None
     if old is not None:
+        carried = old.cum_quantity  # every fill the venue sent before this report is booked
         apply_event(ctx, old, ev.Replaced(_eid(state), old.id, now, new.id))
         finish(ctx, old, "order replaced: hold moves to the new version")
     for hold in state.ledger.open_holds(ref=new.id):  # the top-up made at the request
         transfer = state.ledger.void(TransferId(state.deps.ids()), hold.id, now, memo="replace")
         record_transfer(ctx, transfer, new.account_id)
-    asset, amount = _hold_need(new)
+    asset, amount = _hold_need(new, carried)
     hold_id = place_hold(ctx, new, asset, amount)
     apply_event(ctx, new, ev.RiskAccepted(_eid(state), new.id, now, hold_id))
     apply_event(ctx, new, ev.Routed(_eid(state), new.id, now, report.venue, new.id))
-    apply_event(ctx, new, ev.VenueAccepted(_eid(state), new.id, now, report.venue_order_id))
+    apply_event(ctx, new, ev.VenueAccepted(_eid(state), new.id, now, report.venue_order_id,
+                                           carried))
     if new.id in state.links:  # a replaced bracket/oco limit leg whose stop may have fired
         from brokerage.service_layer.handlers.order_classes import on_replaced
 
         on_replaced(ctx, new)
 
 
-def _hold_need(new: Order) -> tuple[str, Decimal]:
+def _hold_need(new: Order, carried: Decimal | None) -> tuple[str, Decimal]:
+    """Size the new version's hold: what is left of it once `carried` is filled, at its price."""
     assert new.quantity is not None
+    leaves = new.quantity
+    if carried is not None:  # fills that raced the replace shrink what is left
+        leaves -= carried - new.prior_filled_quantity
     if new.side == Side.SELL:
-        return new.symbol, new.quantity
+        return new.symbol, leaves
     assert new.limit_price is not None
-    return USD, cents_up(new.quantity * new.limit_price)
+    return USD, cents_up(leaves * new.limit_price)
 
 
 def _replace_rejected(ctx: Context, new: Order, reason: str) -> None:
@@ -252,6 +287,15 @@ def apply_cancel_reject(c: cmd.ApplyCancelReject, ctx: Context) -> None:
         _replace_rejected(ctx, replacement, reject.reason)
         return
     apply_event(ctx, order, ev.CancelRejected(_eid(state), order.id, reject.ts, reject.reason))
+
+
+FILL_TYPES = frozenset({ExecType.TRADE, ExecType.FILL, ExecType.PARTIAL_FILL})
+
+
+def book_late_fill(ctx: Context, report: ExecutionReport) -> None:
+    from brokerage.service_layer.handlers.late_fills import book_late_fill as book
+
+    book(ctx, report)
 
 
 _BY_EXEC_TYPE: dict[ExecType, Callable[[Context, Order, ExecutionReport], None]] = {

@@ -25,7 +25,7 @@ from brokerage.domain.orders.order import Order
 from brokerage.domain.orders.types import OrderStatus, Side
 from brokerage.domain.orders.validation import OrderRequest, first_problem
 from brokerage.service_layer import commands as cmd
-from brokerage.service_layer.errors import Refused
+from brokerage.service_layer.errors import NotFound, Refused
 from brokerage.service_layer.handlers.orders import (
     cancel_order,
     finish,
@@ -116,8 +116,8 @@ def save(ctx: Context, group: LinkGroup, *, new: bool = False) -> None:
     parent = group.entry_id or group.limit_leg
     ctx.batch.put("order_links", group.id, {
         "id": group.id, "account_id": group.account_id, "parent_id": parent,
-        "phase": group.phase.value, "doc": _dumps(doc),
-        "updated_at": state.deps.clock.now()}, new=new)
+        "phase": group.phase.value, "doc": _dumps(doc), "limit_leg": group.limit_leg,
+        "stop_leg": group.stop_leg, "updated_at": state.deps.clock.now()}, new=new)
 
 
 def _dumps(doc: dict[str, object]) -> str:
@@ -131,14 +131,7 @@ def _start_leg(ctx: Context, group: LinkGroup, leg_id: OrderId, leg: Exit, quant
     """Create an exit: the hold carrier holds the shares; a stop rests in the OMS."""
     state: PartitionState = ctx.state
     now = state.deps.clock.now()
-    order = Order.create(order_id=leg_id, account_id=group.account_id,
-                         client_order_id=ClientOrderId(leg_id), symbol=group.symbol,
-                         side=Side.SELL, order_type=leg.order_type,
-                         time_in_force=group.time_in_force, ts=now, quantity=quantity,
-                         limit_price=leg.limit_price, stop_price=leg.stop_price,
-                         trail_price=leg.trail_price, trail_percent=leg.trail_percent)
-    state.client_ids[(order.account_id, order.client_order_id)] = order.id
-    record_order(ctx, order)
+    order = _leg_order(ctx, group, leg_id, leg, quantity)
     if hold and _shares_available(state, order) < quantity:
         apply_event(ctx, order, ev.RiskRejected(_eid(state), order.id, now,
                                                 "RISK_INSUFFICIENT_SHARES",
@@ -152,6 +145,50 @@ def _start_leg(ctx: Context, group: LinkGroup, leg_id: OrderId, leg: Exit, quant
     else:
         route(ctx, order)
     return order
+
+
+def _leg_order(ctx: Context, group: LinkGroup, leg_id: OrderId, leg: Exit,
+               quantity: Decimal) -> Order:
+    """Create and record an exit's order (its client order id is its own id)."""
+    state: PartitionState = ctx.state
+    order = Order.create(order_id=leg_id, account_id=group.account_id,
+                         client_order_id=ClientOrderId(leg_id), symbol=group.symbol,
+                         side=Side.SELL, order_type=leg.order_type,
+                         time_in_force=group.time_in_force, ts=state.deps.clock.now(),
+                         quantity=quantity, limit_price=leg.limit_price,
+                         stop_price=leg.stop_price, trail_price=leg.trail_price,
+                         trail_percent=leg.trail_percent)
+    state.client_ids[(order.account_id, order.client_order_id)] = order.id
+    record_order(ctx, order)
+    return order
+
+
+def cancel_held_exit(c: cmd.CancelOrder, ctx: Context) -> Order:
+    """Cancel an exit that waits for its entry, by its own id; return that exit, canceled.
+
+    The exits are one-cancels-other, so every exit of the group is canceled (a bracket's
+    pair, an OTO's one) as at Alpaca; the entry keeps working as a plain order. The exits
+    held nothing yet, so nothing is released; each becomes a canceled order of its own,
+    which the trade_updates stream announces.
+    """
+    state: PartitionState = ctx.state
+    group = state.links.get(c.order_id)
+    if group is None or group.account_id != c.account_id or not group.is_held_exit(c.order_id):
+        raise NotFound("ORDER_NOT_OPEN", f"no open order {c.order_id} on this account")
+    entry = state.orders.get(group.entry_id) if group.entry_id else None
+    assert entry is not None and entry.quantity is not None  # a held group's entry works
+    group.apply(LinkEvent.EXITS_CANCELED)
+    _forget(state, group)
+    save(ctx, group)
+    canceled = {}
+    for leg_id, leg in ((group.limit_leg, group.take_profit), (group.stop_leg, group.stop_loss)):
+        if leg_id is None or leg is None:
+            continue
+        order = _leg_order(ctx, group, leg_id, leg, entry.quantity)
+        apply_event(ctx, order, ev.Canceled(_eid(state), order.id, state.deps.clock.now(),
+                                            "canceled by customer"))
+        canceled[leg_id] = order
+    return canceled[c.order_id]
 
 
 def _shares_available(state: PartitionState, order: Order) -> Decimal:

@@ -1,5 +1,6 @@
 """Place, cancel and replace orders: risk, hold, route (the single writer's order handlers)."""
 
+import dataclasses
 from decimal import ROUND_UP, Decimal
 
 from brokerage.domain.execution import CancelRequest, NewOrderRequest, ReplaceRequest
@@ -90,6 +91,8 @@ def _existing(state: PartitionState, c: cmd.PlaceOrder) -> Order | None:
     if order_id is None:
         return None
     order = state.orders.get(order_id)
+    if order is None and c.reuse_client_order_id:
+        return None  # the previous use is terminal and the account opted in: a new order
     if order is None:
         raise Refused("DUPLICATE_CLIENT_ORDER_ID",
                       f"client_order_id {c.client_order_id} was used by order {order_id}",
@@ -105,10 +108,14 @@ def _validate(c: cmd.PlaceOrder, instrument: Instrument) -> None:
 
 def _new_order(state: PartitionState, c: cmd.PlaceOrder, now: object) -> Order:
     order_id = OrderId(state.deps.ids())
-    return Order.create(order_id=order_id, account_id=c.account_id,
-                        client_order_id=c.client_order_id or ClientOrderId(order_id),
-                        symbol=c.symbol, ts=now,  # type: ignore[arg-type]
-                        **request_fields(c))  # type: ignore[arg-type]
+    order = Order.create(order_id=order_id, account_id=c.account_id,
+                         client_order_id=c.client_order_id or ClientOrderId(order_id),
+                         symbol=c.symbol, ts=now,  # type: ignore[arg-type]
+                         **request_fields(c))  # type: ignore[arg-type]
+    key = (order.account_id, order.client_order_id)
+    if key in state.client_ids:  # a reuse (_existing allowed it): the next use number
+        order.client_order_seq = state.client_id_uses[key] = state.client_id_uses.get(key, 0) + 1
+    return order
 
 
 def _accept(ctx: Context, order: Order, decision: RiskDecision) -> None:
@@ -214,6 +221,10 @@ def collar_price(state: PartitionState, instrument: Instrument) -> Decimal:
 def cancel_order(c: cmd.CancelOrder, ctx: Context) -> Order:
     """Cancel at once what no venue holds; ask the venue for the rest."""
     state: PartitionState = ctx.state
+    if c.order_id not in state.orders and c.order_id in state.links:  # a held bracket exit
+        from brokerage.service_layer.handlers.order_classes import cancel_held_exit
+
+        return cancel_held_exit(c, ctx)
     order = _open_order(state, c.account_id, c.order_id)
     now = state.deps.clock.now()
     if order.status in (OrderStatus.PENDING_CANCEL, OrderStatus.PENDING_REPLACE):
@@ -236,6 +247,7 @@ def finish(ctx: Context, order: Order, memo: str) -> None:
     release_holds(ctx, order, memo)
     state.untrack_stop(order)
     state.orders.pop(order.id, None)
+    ctx.effects.append(state.keep_closed(order))  # a late fill may still come for it
     if order.id in state.links:  # a bracket/oco/oto member: move its group along
         from brokerage.service_layer.handlers.order_classes import on_order_done
 
@@ -250,15 +262,16 @@ def _open_order(state: PartitionState, account_id: object, order_id: OrderId) ->
 
 
 def replace_order(c: cmd.ReplaceOrder, ctx: Context) -> Order:
-    """Ask the venue to replace a working order with a new version (a new order id)."""
+    """Ask the venue to replace a working order with a new version (a new order id).
+
+    FIX 4.4 semantics: `c.quantity` is the new total, what has filled included; the old
+    version keeps its fills and the new one covers only what is left (see `Order`). A
+    partially filled order may be replaced; a new total at or below the filled quantity is
+    refused (cancel instead) and changes nothing.
+    """
     state: PartitionState = ctx.state
     old = _open_order(state, c.account_id, c.order_id)
-    if old.status not in (OrderStatus.NEW, OrderStatus.ACCEPTED) or old.filled_quantity > ZERO:
-        raise Refused("ORDER_NOT_REPLACEABLE",
-                      f"only an unfilled working order can be replaced; this one is "
-                      f"{old.status.value}")
-    if old.venue is None:
-        raise Refused("ORDER_NOT_REPLACEABLE", "an untriggered stop is replaced by cancel and new")
+    _check_replaceable(state, old)
     new = _replacement(state, old, c)
     _check_replacement(ctx, old, new)
     now = state.deps.clock.now()
@@ -267,20 +280,44 @@ def replace_order(c: cmd.ReplaceOrder, ctx: Context) -> Order:
     state.orders[new.id] = new
     apply_event(ctx, old, ev.ReplaceRequested(_eid(state), old.id, now, new.id))
     request = ReplaceRequest(cl_ord_id=new.id, orig_cl_ord_id=old.id, symbol=old.symbol,
-                             side=old.side, quantity=new.quantity or ZERO,
+                             side=old.side, quantity=new.total_quantity or ZERO,
                              limit_price=new.limit_price, time_in_force=new.time_in_force, ts=now)
     venue, participant = state.deps.venue, state.deps.participant_id
     ctx.effects.append(lambda: venue.replace(participant, request))
     return new
 
 
+_REPLACEABLE = frozenset({OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED})
+
+
+def _check_replaceable(state: PartitionState, old: Order) -> None:
+    if old.status not in _REPLACEABLE:
+        raise Refused("ORDER_NOT_REPLACEABLE",
+                      f"only a working order can be replaced; this one is {old.status.value}")
+    if old.venue is None:
+        raise Refused("ORDER_NOT_REPLACEABLE", "an untriggered stop is replaced by cancel and new")
+    if old.quantity is None:
+        raise Refused("ORDER_NOT_REPLACEABLE", "a notional order is replaced by cancel and new")
+    if old.filled_quantity > ZERO and old.id in state.links:
+        # The group sizes its exits from the entry version's own fills: cancel, then place.
+        raise Refused("ORDER_NOT_REPLACEABLE",
+                      "a partially filled bracket, OCO or OTO leg cannot be replaced")
+
+
 def _replacement(state: PartitionState, old: Order, c: cmd.ReplaceOrder) -> Order:
-    quantity = c.quantity if c.quantity is not None else old.quantity
-    limit = c.limit_price if c.limit_price is not None else old.limit_price
-    tif = c.time_in_force or old.time_in_force
-    request = OrderRequest(side=old.side, order_type=old.order_type, time_in_force=tif,
-                           quantity=quantity, limit_price=limit, stop_price=old.stop_price,
-                           extended_hours=old.extended_hours)
+    """Build the new version: what is left of the new total, at the new price and tif."""
+    assert old.quantity is not None
+    cum = old.cum_quantity
+    total = c.quantity if c.quantity is not None else old.prior_filled_quantity + old.quantity
+    if total.is_finite() and total <= cum:
+        raise Refused("ORDER_REPLACE_BELOW_FILLED",
+                      f"the new quantity {total} is not above the {cum} already filled; "
+                      f"cancel the order instead")
+    request = dataclasses.replace(
+        OrderRequest(**request_fields(old)),  # type: ignore[arg-type]
+        quantity=total - cum,
+        limit_price=c.limit_price if c.limit_price is not None else old.limit_price,
+        time_in_force=c.time_in_force or old.time_in_force)
     problem = first_problem(request, fractionable=instrument_of(state, old.symbol).fractionable)
     if problem is not None:
         raise Refused(problem.code.value, problem.message)
@@ -289,19 +326,27 @@ def _replacement(state: PartitionState, old: Order, c: cmd.ReplaceOrder) -> Orde
     new_id = OrderId(state.deps.ids())
     return Order.create(order_id=new_id, account_id=old.account_id,
                         client_order_id=c.client_order_id or ClientOrderId(new_id),
-                        symbol=old.symbol, side=old.side, order_type=old.order_type,
-                        time_in_force=tif, ts=state.deps.clock.now(), quantity=quantity,
-                        limit_price=limit, stop_price=old.stop_price,
-                        extended_hours=old.extended_hours, replaces=old.id)
+                        symbol=old.symbol, ts=state.deps.clock.now(), replaces=old.id,
+                        prior_filled_quantity=cum,
+                        **request_fields(request))  # type: ignore[arg-type]
 
 
 def _check_replacement(ctx: Context, old: Order, new: Order) -> None:
-    """Risk-check the new version counting the old one's hold as free; top the hold up."""
+    """Risk-check the new version counting the old one's hold as free; top the hold up.
+
+    The old version's hold has paid for its fills already; what is left of it is counted as
+    free, and the new version needs a hold for its remaining quantity at its price. When it
+    needs more, the difference is held now (a top-up); when it needs less, the surplus is
+    released when the venue confirms (`executions._on_replaced`).
+    """
     state: PartitionState = ctx.state
     account = state.accounts[old.account_id]
     instrument = instrument_of(state, old.symbol)
     now = state.deps.clock.now()
-    intent = OrderIntent.of(new.account_id, new.symbol, new)
+    try:
+        intent = OrderIntent.of(new.account_id, new.symbol, new)
+    except InvalidOrderIntent as exc:
+        raise Refused("ORDER_INVALID", str(exc)) from exc
     market = MarketContext(phase=state.deps.calendar.phase(now),
                            last_trade=last_price(state, instrument))
     held = sum((state.ledger.pending_remaining(h.id) for h in state.ledger.open_holds(ref=old.id)),

@@ -15,9 +15,10 @@ Threading model:
   venue is not thread-safe: whoever else drives it (liquidity agents, the phase timer,
   a market maker's quote loop) must hold the same lock (`with server.lock: ...`).
 - The venue reports synchronously, on the thread that holds the lock; the report callbacks
-  encode and `Session.sendToTarget`, which quickfix makes thread-safe. A report for a
-  session that is logged out is stored by quickfix and resent when the peer logs on again
-  and asks for the gap (sequence numbers persist in the FileStore).
+  only queue the report on the server's outbox (`outbox`), whose one sender thread encodes
+  and `Session.sendToTarget`s in the order the venue produced them, outside the venue lock.
+  A report for a session that is logged out is stored by quickfix and resent when the peer
+  logs on again and asks for the gap (sequence numbers persist in the FileStore).
 - A resent NewOrderSingle (PossDupFlag 43=Y) whose ClOrdID the venue already knows is
   ignored, so a gap fill never creates a second order.
 """
@@ -45,6 +46,7 @@ from brokerage.domain.execution import (
 from brokerage.domain.ids import ExecId, VenueId, VenueOrderId
 from brokerage.venues.fix import codec, marketdata
 from brokerage.venues.fix.application import Clock, GuardedApplication, counterparty
+from brokerage.venues.fix.outbox import Outbox
 from brokerage.venues.fix.settings import BEGIN_STRING, AcceptorConfig, load_settings
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,9 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     codec.CANCEL: codec.decode_cancel,
     codec.REPLACE: codec.decode_replace,
     codec.STATUS: codec.decode_status_request,
+}
+_GROUP_DECODERS: dict[str, Callable[[Any], Any]] = {  # they read repeating groups: they get
+    # the quickfix message itself, not its flattened `Fields`
     marketdata.MD_REQUEST: marketdata.decode_md_request,
 }
 
@@ -96,6 +101,7 @@ class FixVenueServer:
         self._market_data = marketdata.MarketDataPublisher(venue)
         self._acceptor: Any = None
         self._worker: threading.Thread | None = None
+        self._outbox = Outbox(f"fix-{config.venue_id}-sender")
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -110,6 +116,7 @@ class FixVenueServer:
                     self._report_sender(participant, session_id),
                     self._reject_sender(participant, session_id),
                 )
+        self._outbox.start()
         self._worker = threading.Thread(
             target=self._run, name=f"fix-{self.config.venue_id}-worker", daemon=True
         )
@@ -121,7 +128,8 @@ class FixVenueServer:
         self._acceptor.start()
 
     def stop(self) -> None:
-        """Log every session out, stop listening, then let the worker finish its inbox."""
+        """Log every session out, stop listening, then let the worker finish its inbox and
+        the sender its outbox."""
         if self._acceptor is not None:
             self._acceptor.stop()
             self._acceptor = None
@@ -129,6 +137,7 @@ class FixVenueServer:
             self._inbox.put(_STOP)
             self._worker.join(timeout=10)
             self._worker = None
+        self._outbox.stop()
 
     def logged_on(self) -> set[str]:
         """Return the CompIDs of the counterparties logged on now."""
@@ -149,21 +158,24 @@ class FixVenueServer:
         log.info("fix %s: %s logged out", self.config.venue_id, counterparty(session_id))
 
     def on_app_message(self, message: Any, session_id: Any) -> None:
-        kind = codec.msg_type(message)
-        participant = counterparty(session_id)
+        fields = codec.read(message)  # once: every lookup below is then a dict lookup
+        kind = codec.msg_type(fields)
+        participant = fields[codec.SENDER_COMP_ID]  # the session's counterparty (checked)
         if participant not in self._sessions:
-            self._business_reject(message, session_id, "3", "drop-copy sessions are read-only")
-            return
-        decoder = _DECODERS.get(kind)
-        if decoder is None:
-            self._business_reject(message, session_id, "3", f"unsupported message type {kind}")
+            self._business_reject(fields, session_id, "3", "drop-copy sessions are read-only")
             return
         try:
-            request = decoder(message)
+            if kind in _DECODERS:
+                request = _DECODERS[kind](fields)
+            elif kind in _GROUP_DECODERS:
+                request = _GROUP_DECODERS[kind](message)
+            else:
+                self._business_reject(fields, session_id, "3", f"unsupported message type {kind}")
+                return
         except codec.CodecError as exc:
-            self._business_reject(message, session_id, "0", str(exc))
+            self._business_reject(fields, session_id, "0", str(exc))
             return
-        work = _Work(kind, participant, session_id, request, codec.is_poss_dup(message))
+        work = _Work(kind, participant, session_id, request, codec.is_poss_dup(fields))
         try:
             self._inbox.put_nowait(work)
         except queue.Full:
@@ -209,40 +221,42 @@ class FixVenueServer:
                 cl_ord_id, None, VenueOrderId("NONE"), symbol, side, Decimal(0), Decimal(0),
                 Decimal(0), Decimal(0), Decimal(0), self._clock.now(), "unknown order",
             )  # fmt: skip
-        _send(codec.encode_report(report, status_response=True), work.session_id)
+        answer = codec.encode_report(report, status_response=True)
+        self._outbox.put(lambda: _send(answer, work.session_id))  # after the reports before it
 
-    # -- output (whichever thread holds the venue lock) -------------------------------------
+    # -- output (whichever thread holds the venue lock queues; the sender thread sends) -----
 
     def _report_sender(
         self, participant: str, session_id: Any
     ) -> Callable[[ExecutionReport], None]:
         def send(report: ExecutionReport) -> None:
             try:
-                _send(codec.encode_report(report), session_id)
+                fields = codec.report_fields(report)
+                _send(codec.compose(codec.REPORT, fields), session_id)
                 for drop_copy in self._drop_copies:
-                    copy = codec.encode_report(report)
-                    copy.getHeader().setField(codec.ON_BEHALF_OF, participant)
-                    copy.setField(codec.COPY_MSG_INDICATOR, "Y")
-                    _send(copy, drop_copy)
-            except Exception:  # the venue is mid-update: never raise back into it
+                    _send(codec.encode_drop_copy(fields, participant), drop_copy)
+            except Exception:
                 log.exception("fix %s: report %s to %s not sent", self.config.venue_id,
                               report.exec_id, participant)
 
-        return send
+        def queue(report: ExecutionReport) -> None:  # the venue is mid-update: never raise
+            self._outbox.put(lambda: send(report))
+
+        return queue
 
     def _reject_sender(self, participant: str, session_id: Any) -> Callable[[CancelReject], None]:
         def send(reject: CancelReject) -> None:
-            try:
+            try:  # what the venue knows now, under its lock; the sender encodes and sends
                 known = self.venue.order_status(participant, reject.orig_cl_ord_id)
                 order_id = "NONE" if known is None else known.venue_order_id
                 status = VenueOrdStatus.REJECTED if known is None else known.ord_status
-                message = codec.encode_cancel_reject(
-                    reject, self._responding_to, order_id, status
-                )
-                _send(message, session_id)
+                responding_to = self._responding_to
             except Exception:
                 log.exception("fix %s: cancel reject to %s not sent", self.config.venue_id,
                               participant)
+                return
+            self._outbox.put(lambda: _send(codec.encode_cancel_reject(
+                reject, responding_to, order_id, status), session_id))
 
         return send
 

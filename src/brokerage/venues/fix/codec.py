@@ -35,18 +35,21 @@ from brokerage.venues.fix.fields import (
     MSG_SEQ_NUM,
     MSG_TYPE,
     POSS_DUP,
+    SENDER_COMP_ID,
     TRANSACT_TIME,
     CodecError,
+    Fields,
+    compose,
     decimal_text,
     enum_of,
     field_or_empty,
+    free_text,
     is_poss_dup,
     msg_type,
-    new_message,
     optional,
     optional_decimal,
     parse_timestamp,
-    put,
+    read,
     required,
     required_decimal,
     seq_num,
@@ -56,9 +59,10 @@ from brokerage.venues.fix.fields import (
 )
 
 __all__ = [  # the field helpers are part of the codec's vocabulary for its users
-    "BEGIN_STRING", "MSG_SEQ_NUM", "MSG_TYPE", "POSS_DUP", "TRANSACT_TIME", "CodecError",
-    "decimal_text", "field_or_empty", "is_poss_dup", "msg_type", "parse_timestamp",
-    "seq_num", "timestamp_text",
+    "BEGIN_STRING", "MSG_SEQ_NUM", "MSG_TYPE", "POSS_DUP", "SENDER_COMP_ID", "TRANSACT_TIME",
+    "CodecError",
+    "Fields", "compose", "decimal_text", "field_or_empty", "is_poss_dup", "msg_type",
+    "parse_timestamp", "read", "seq_num", "timestamp_text",
 ]
 NEW_ORDER, CANCEL, REPLACE, STATUS = "D", "F", "G", "H"
 REPORT, CANCEL_REJECT, BUSINESS_REJECT = "8", "9", "j"
@@ -95,82 +99,79 @@ _CXL_REJ_REASONS = {"unknown order": "1", "duplicate cl_ord_id": "6", "order is 
 
 def encode_new_order(request: NewOrderRequest) -> fix.Message:
     """Build a NewOrderSingle (35=D)."""
-    message = new_message(NEW_ORDER)
-    put(message, CL_ORD_ID, request.cl_ord_id)
-    put(message, SYMBOL, request.symbol)
-    put(message, SIDE, _SIDES[request.side])
-    put(message, ORD_TYPE, _ORD_TYPES[request.order_type])
-    put(message, ORDER_QTY, decimal_text(request.quantity))
-    put(message, TIF, _TIFS[request.time_in_force])
+    body = [(CL_ORD_ID, request.cl_ord_id), (SYMBOL, request.symbol),
+            (SIDE, _SIDES[request.side]), (ORD_TYPE, _ORD_TYPES[request.order_type]),
+            (ORDER_QTY, decimal_text(request.quantity)), (TIF, _TIFS[request.time_in_force])]
     if request.limit_price is not None:
-        put(message, PRICE, decimal_text(request.limit_price))
-    put(message, EXTENDED_HOURS, "Y" if request.extended_hours else "N")
-    put(message, TRANSACT_TIME, timestamp_text(request.ts))
-    return message
+        body.append((PRICE, decimal_text(request.limit_price)))
+    body += [(EXTENDED_HOURS, "Y" if request.extended_hours else "N"),
+             (TRANSACT_TIME, timestamp_text(request.ts))]
+    return compose(NEW_ORDER, body)
 
 
 def encode_cancel(request: CancelRequest) -> fix.Message:
     """Build an OrderCancelRequest (35=F)."""
-    message = new_message(CANCEL)
-    put(message, CL_ORD_ID, request.cl_ord_id)
-    put(message, ORIG_CL_ORD_ID, request.orig_cl_ord_id)
-    put(message, SYMBOL, request.symbol)
-    put(message, SIDE, _SIDES[request.side])
-    put(message, TRANSACT_TIME, timestamp_text(request.ts))
-    return message
+    return compose(CANCEL, [
+        (CL_ORD_ID, request.cl_ord_id), (ORIG_CL_ORD_ID, request.orig_cl_ord_id),
+        (SYMBOL, request.symbol), (SIDE, _SIDES[request.side]),
+        (TRANSACT_TIME, timestamp_text(request.ts))])
 
 
 def encode_replace(request: ReplaceRequest) -> fix.Message:
     """Build an OrderCancelReplaceRequest (35=G); a None price means a market order."""
-    message = new_message(REPLACE)
-    put(message, CL_ORD_ID, request.cl_ord_id)
-    put(message, ORIG_CL_ORD_ID, request.orig_cl_ord_id)
-    put(message, SYMBOL, request.symbol)
-    put(message, SIDE, _SIDES[request.side])
-    put(message, ORDER_QTY, decimal_text(request.quantity))
     order_type = OrderType.MARKET if request.limit_price is None else OrderType.LIMIT
-    put(message, ORD_TYPE, _ORD_TYPES[order_type])
+    body = [(CL_ORD_ID, request.cl_ord_id), (ORIG_CL_ORD_ID, request.orig_cl_ord_id),
+            (SYMBOL, request.symbol), (SIDE, _SIDES[request.side]),
+            (ORDER_QTY, decimal_text(request.quantity)), (ORD_TYPE, _ORD_TYPES[order_type])]
     if request.limit_price is not None:
-        put(message, PRICE, decimal_text(request.limit_price))
-    put(message, TIF, _TIFS[request.time_in_force])
-    put(message, TRANSACT_TIME, timestamp_text(request.ts))
-    return message
+        body.append((PRICE, decimal_text(request.limit_price)))
+    body += [(TIF, _TIFS[request.time_in_force]), (TRANSACT_TIME, timestamp_text(request.ts))]
+    return compose(REPLACE, body)
 
 
 def encode_status_request(cl_ord_id: str, symbol: str, side: Side) -> fix.Message:
     """Build an OrderStatusRequest (35=H) for the order known by `cl_ord_id`."""
-    message = new_message(STATUS)
-    put(message, CL_ORD_ID, cl_ord_id)
-    put(message, SYMBOL, symbol)
-    put(message, SIDE, _SIDES[side])
-    return message
+    return compose(STATUS, [(CL_ORD_ID, cl_ord_id), (SYMBOL, symbol), (SIDE, _SIDES[side])])
 
 
 def encode_report(report: ExecutionReport, status_response: bool = False) -> fix.Message:
     """Build an ExecutionReport (35=8); `status_response` answers a 35=H (150=I)."""
-    message = new_message(REPORT)
-    put(message, ORDER_ID, report.venue_order_id)
-    put(message, CL_ORD_ID, report.cl_ord_id)
+    return compose(REPORT, report_fields(report, status_response))
+
+
+def encode_drop_copy(fields: list[tuple[int, str]], participant: str) -> fix.Message:
+    """Build the drop copy of a participant's ExecutionReport from its `report_fields`."""
+    return compose(REPORT, [(ON_BEHALF_OF, participant), (COPY_MSG_INDICATOR, "Y"), *fields])
+
+
+def report_fields(report: ExecutionReport, status_response: bool = False,
+                  ) -> list[tuple[int, str]]:
+    """Return the fields of an ExecutionReport (35=8) as (tag, text) pairs."""
+    body = [(ORDER_ID, report.venue_order_id), (CL_ORD_ID, report.cl_ord_id)]
     if report.orig_cl_ord_id is not None:
-        put(message, ORIG_CL_ORD_ID, report.orig_cl_ord_id)
-    put(message, EXEC_ID, report.exec_id)
+        body.append((ORIG_CL_ORD_ID, report.orig_cl_ord_id))
+    body.append((EXEC_ID, report.exec_id))
     exec_type = _WIRE_EXEC_TYPE.get(report.exec_type, report.exec_type)
     if status_response:
-        put(message, EXEC_TYPE, ORDER_STATUS_EXEC_TYPE)
-        put(message, LAST_EXEC_TYPE, exec_type.value)
+        body += [(EXEC_TYPE, ORDER_STATUS_EXEC_TYPE), (LAST_EXEC_TYPE, exec_type.value)]
     else:
-        put(message, EXEC_TYPE, exec_type.value)
-    put(message, ORD_STATUS, report.ord_status.value)
-    put(message, SYMBOL, report.symbol)
-    put(message, SIDE, _SIDES[report.side])
-    _set_report_quantities(message, report)
-    put(message, TRANSACT_TIME, timestamp_text(report.ts))
+        body.append((EXEC_TYPE, exec_type.value))
+    body += [
+        (ORD_STATUS, report.ord_status.value), (SYMBOL, report.symbol),
+        (SIDE, _SIDES[report.side]), (LAST_QTY, decimal_text(report.last_qty)),
+        (LAST_PX, decimal_text(report.last_px)), (CUM_QTY, decimal_text(report.cum_qty)),
+        (LEAVES_QTY, decimal_text(report.leaves_qty)), (AVG_PX, decimal_text(report.avg_px)),
+        (TRANSACT_TIME, timestamp_text(report.ts)),
+    ]
     if report.text:
-        put(message, TEXT, report.text)
-    _set_liquidity(message, report.liquidity)
+        body.append((TEXT, free_text(report.text)))
+    if report.liquidity in _LIQUIDITY:
+        body.append((LAST_LIQUIDITY, _LIQUIDITY[report.liquidity]))
+    elif report.liquidity:
+        body.append((LIQUIDITY_FLAG, free_text(report.liquidity)))
     if report.rebate:
-        put(message, REBATE, decimal_text(report.rebate))
-    return message
+        body.append((REBATE, decimal_text(report.rebate)))
+    return body
 
 
 def encode_cancel_reject(
@@ -180,52 +181,32 @@ def encode_cancel_reject(
     ord_status: VenueOrdStatus = VenueOrdStatus.REJECTED,
 ) -> fix.Message:
     """Build an OrderCancelReject (35=9); `response_to` is F or G, the refused request."""
-    message = new_message(CANCEL_REJECT)
-    put(message, ORDER_ID, venue_order_id)
-    put(message, CL_ORD_ID, reject.cl_ord_id)
-    put(message, ORIG_CL_ORD_ID, reject.orig_cl_ord_id)
-    put(message, ORD_STATUS, ord_status.value)
-    put(message, CXL_REJ_RESPONSE_TO, "2" if response_to == REPLACE else "1")
-    put(message, CXL_REJ_REASON, _CXL_REJ_REASONS.get(reject.reason, "99"))
-    put(message, TEXT, reject.reason)
-    put(message, TRANSACT_TIME, timestamp_text(reject.ts))
-    return message
+    return compose(CANCEL_REJECT, [
+        (ORDER_ID, venue_order_id), (CL_ORD_ID, reject.cl_ord_id),
+        (ORIG_CL_ORD_ID, reject.orig_cl_ord_id), (ORD_STATUS, ord_status.value),
+        (CXL_REJ_RESPONSE_TO, "2" if response_to == REPLACE else "1"),
+        (CXL_REJ_REASON, _CXL_REJ_REASONS.get(reject.reason, "99")),
+        (TEXT, free_text(reject.reason)), (TRANSACT_TIME, timestamp_text(reject.ts))])
 
 
 def encode_business_reject(
     ref_msg_type: str, ref_seq_num: int, ref_id: str, reason: str, text: str
 ) -> fix.Message:
     """Build a BusinessMessageReject (35=j); reason 3 = unsupported message type, 0 = other."""
-    message = new_message(BUSINESS_REJECT)
-    put(message, REF_SEQ_NUM, str(ref_seq_num))
+    body = [(REF_SEQ_NUM, str(ref_seq_num))]
     if ref_id:
-        put(message, BUSINESS_REJECT_REF_ID, ref_id)
-    put(message, REF_MSG_TYPE, ref_msg_type)
-    put(message, BUSINESS_REJECT_REASON, reason)
-    put(message, TEXT, text)
-    return message
-
-
-def _set_report_quantities(message: fix.Message, report: ExecutionReport) -> None:
-    put(message, LAST_QTY, decimal_text(report.last_qty))
-    put(message, LAST_PX, decimal_text(report.last_px))
-    put(message, CUM_QTY, decimal_text(report.cum_qty))
-    put(message, LEAVES_QTY, decimal_text(report.leaves_qty))
-    put(message, AVG_PX, decimal_text(report.avg_px))
-
-
-def _set_liquidity(message: fix.Message, liquidity: str) -> None:
-    if liquidity in _LIQUIDITY:
-        put(message, LAST_LIQUIDITY, _LIQUIDITY[liquidity])
-    elif liquidity:
-        put(message, LIQUIDITY_FLAG, liquidity)
+        body.append((BUSINESS_REJECT_REF_ID, ref_id))
+    body += [(REF_MSG_TYPE, ref_msg_type), (BUSINESS_REJECT_REASON, reason),
+             (TEXT, free_text(text))]
+    return compose(BUSINESS_REJECT, body)
 
 
 # -- decoding -------------------------------------------------------------------------------
 
 
-def decode_new_order(message: fix.Message) -> NewOrderRequest:
+def decode_new_order(message: fix.Message | Fields) -> NewOrderRequest:
     """Read a NewOrderSingle (35=D)."""
+    message = _fields(message)
     order_type = enum_of(message, ORD_TYPE, _ORD_TYPES)
     price = optional_decimal(message, PRICE)
     if order_type is OrderType.LIMIT and price is None:
@@ -243,8 +224,9 @@ def decode_new_order(message: fix.Message) -> NewOrderRequest:
     )
 
 
-def decode_cancel(message: fix.Message) -> CancelRequest:
+def decode_cancel(message: fix.Message | Fields) -> CancelRequest:
     """Read an OrderCancelRequest (35=F)."""
+    message = _fields(message)
     return CancelRequest(
         cl_ord_id=required(message, CL_ORD_ID),
         orig_cl_ord_id=required(message, ORIG_CL_ORD_ID),
@@ -254,8 +236,9 @@ def decode_cancel(message: fix.Message) -> CancelRequest:
     )
 
 
-def decode_replace(message: fix.Message) -> ReplaceRequest:
+def decode_replace(message: fix.Message | Fields) -> ReplaceRequest:
     """Read an OrderCancelReplaceRequest (35=G)."""
+    message = _fields(message)
     order_type = enum_of(message, ORD_TYPE, _ORD_TYPES)
     price = optional_decimal(message, PRICE)
     if order_type is OrderType.LIMIT and price is None:
@@ -272,14 +255,16 @@ def decode_replace(message: fix.Message) -> ReplaceRequest:
     )
 
 
-def decode_status_request(message: fix.Message) -> tuple[str, Symbol, Side]:
+def decode_status_request(message: fix.Message | Fields) -> tuple[str, Symbol, Side]:
     """Read an OrderStatusRequest (35=H): the ClOrdID, symbol and side it asks about."""
+    message = _fields(message)
     symbol = Symbol(required(message, SYMBOL))
     return required(message, CL_ORD_ID), symbol, enum_of(message, SIDE, _SIDES)
 
 
-def decode_report(message: fix.Message, venue: VenueId) -> ExecutionReport:
+def decode_report(message: fix.Message | Fields, venue: VenueId) -> ExecutionReport:
     """Read an ExecutionReport (35=8); a status response (150=I) yields the order's last one."""
+    message = _fields(message)
     exec_type = required(message, EXEC_TYPE)
     if exec_type == ORDER_STATUS_EXEC_TYPE:
         last = optional(message, LAST_EXEC_TYPE)
@@ -307,8 +292,9 @@ def decode_report(message: fix.Message, venue: VenueId) -> ExecutionReport:
     return ExecutionReport(**values)
 
 
-def decode_cancel_reject(message: fix.Message, venue: VenueId) -> CancelReject:
+def decode_cancel_reject(message: fix.Message | Fields, venue: VenueId) -> CancelReject:
     """Read an OrderCancelReject (35=9)."""
+    message = _fields(message)
     return CancelReject(
         venue=venue,
         cl_ord_id=required(message, CL_ORD_ID),
@@ -318,12 +304,17 @@ def decode_cancel_reject(message: fix.Message, venue: VenueId) -> CancelReject:
     )
 
 
+def _fields(message: fix.Message | Fields) -> Fields:
+    """Read a quickfix message once; a message already read is used as it is."""
+    return message if isinstance(message, Fields) else read(message)
+
+
 def _exec_type_of(ord_status: str) -> str:
     """Guess the last ExecType of a status response from a peer that does not send 20004."""
     return {"1": "F", "2": "F"}.get(ord_status, ord_status)
 
 
-def _liquidity(message: fix.Message) -> str:
+def _liquidity(message: Fields) -> str:
     indicator = optional(message, LAST_LIQUIDITY)
     by_code = {code: name for name, code in _LIQUIDITY.items()}
     if indicator in by_code:
@@ -331,7 +322,7 @@ def _liquidity(message: fix.Message) -> str:
     return optional(message, LIQUIDITY_FLAG) or ""
 
 
-def _tif(message: fix.Message) -> TimeInForce:
+def _tif(message: Fields) -> TimeInForce:
     if not message.isSetField(TIF):
         return TimeInForce.DAY  # FIX 4.4: an absent TimeInForce means Day
     result: TimeInForce = enum_of(message, TIF, _TIFS)

@@ -73,12 +73,11 @@ class FixDropCopyClient(InitiatorSession):
             return list(self._copies)
 
     def on_app_message(self, message: Any, session_id: Any) -> None:
-        if codec.msg_type(message) != codec.REPORT:
+        fields = codec.read(message)
+        if codec.msg_type(fields) != codec.REPORT:
             return
-        header = message.getHeader()
-        participant = (str(header.getField(codec.ON_BEHALF_OF))
-                       if header.isSetField(codec.ON_BEHALF_OF) else "")
-        copy = DropCopy(self.venue_id, participant, codec.decode_report(message, self.venue_id))
+        participant = fields.get(codec.ON_BEHALF_OF, "")
+        copy = DropCopy(self.venue_id, participant, codec.decode_report(fields, self.venue_id))
         with self._lock:
             if copy.report.exec_id in self._seen or len(self._copies) >= COPY_LIMIT:
                 return

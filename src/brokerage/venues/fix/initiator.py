@@ -11,7 +11,10 @@ a restart resumes, the venue gap-fills what we missed) on its own thread; this c
 - tells listeners about logon and logout (`add_session_listener`) so a circuit breaker
   sees a dropped session; `is_logged_on` says the same synchronously;
 - refuses to send while logged out (`VenueSessionDown`) instead of queueing an order to a
-  venue nobody can reach: the router fails over.
+  venue nobody can reach: the router fails over;
+- keeps a booked-through mark beside its store and, at start, asks the venue again for what
+  came after it (`recovery`: a report consumed here but never committed by the OMS is not
+  lost to a crash).
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ from brokerage.domain.execution import (
 from brokerage.domain.ids import Symbol
 from brokerage.domain.orders.types import Side
 from brokerage.venues.fix import codec
+from brokerage.venues.fix.recovery import BookedMark, resume_from_mark
 from brokerage.venues.fix.session import InitiatorSession
-from brokerage.venues.fix.settings import InitiatorConfig
+from brokerage.venues.fix.settings import BEGIN_STRING, InitiatorConfig
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,10 @@ class FixVenueClient(InitiatorSession):
         loop: asyncio.AbstractEventLoop | None = None,
         known_exec_ids: Iterable[str] = (),
         status_timeout_s: float = STATUS_TIMEOUT_S,
+        booked_mark: bool = False,
     ) -> None:
+        """`booked_mark`: keep a booked-through mark (whoever books the reports advances it
+        with `save_booked_mark`) and resume from it at start; see `recovery`."""
         super().__init__(config, loop)
         self._status_timeout_s = status_timeout_s
         self._lock = threading.Lock()
@@ -78,6 +85,13 @@ class FixVenueClient(InitiatorSession):
         self._seq = 0
         self._on_report: Callable[[ExecutionReport], None] | None = None
         self._on_cancel_reject: Callable[[CancelReject], None] | None = None
+        self._mark: BookedMark | None = None
+        if booked_mark:
+            self._mark = BookedMark(config.data_dir / "store" / (
+                f"{BEGIN_STRING}-{config.sender_comp_id}-{config.target_comp_id}.booked"))
+        self._processed = 0  # MsgSeqNum of the last application message handed over
+        self._stalled = False  # a hand-over failed: _processed stays before it
+        self._booked = 0  # the mark on disk
 
     def connect(
         self,
@@ -94,6 +108,26 @@ class FixVenueClient(InitiatorSession):
         if self._on_report is None:
             raise RuntimeError("connect() before start(): reports need somewhere to go")
         super().start()
+
+    def _before_logon(self, session: Any) -> None:
+        if self._mark is not None:
+            self._booked = self._processed = resume_from_mark(session, self._mark)
+
+    def processed_through(self) -> int:
+        """Return the MsgSeqNum of the last application message handed over to the loop's
+        callbacks, all before it too (read it on the loop)."""
+        return self._processed
+
+    def booked_through(self) -> int:
+        """Return the booked-through mark last saved."""
+        return self._booked
+
+    def save_booked_mark(self, seq: int) -> None:
+        """Record that every application message up to `seq` is booked (see `recovery`)."""
+        if self._mark is None:
+            raise RuntimeError(f"{self.venue_id}: this client keeps no booked mark")
+        self._mark.save(seq)
+        self._booked = seq
 
     def is_up(self) -> bool:
         """Tell the router whether the venue can be reached (the session is logged on)."""
@@ -147,30 +181,56 @@ class FixVenueClient(InitiatorSession):
     # -- quickfix callbacks (quickfix's thread; never block) --------------------------------
 
     def on_app_message(self, message: Any, session_id: Any) -> None:
-        kind = codec.msg_type(message)
-        if kind == codec.REPORT:
-            self._on_execution_report(message)
-        elif kind == codec.CANCEL_REJECT:
-            reject = codec.decode_cancel_reject(message, self.venue_id)
-            self._deliver(self._on_cancel_reject or self._on_report, reject)
-        else:
-            log.warning("fix client %s: %s", self.venue_id, message.toString().replace("\x01", "|"))
+        fields = codec.read(message)  # once: every lookup below is then a dict lookup
+        handed: tuple[Callable[[Any], None] | None, Any] = (None, None)
+        try:
+            kind = codec.msg_type(fields)
+            if kind == codec.REPORT:
+                handed = self._on_execution_report(fields)
+            elif kind == codec.CANCEL_REJECT:
+                handed = (self._on_cancel_reject or self._on_report,
+                          codec.decode_cancel_reject(fields, self.venue_id))
+            else:
+                log.warning("fix client %s: %s", self.venue_id,
+                            message.toString().replace("\x01", "|"))
+        finally:  # even a message that is not handed over (a duplicate, a status answer, one
+            # that does not decode) takes its place in line: the checkpoint may then pass it
+            self._call(self._deliver, *handed, codec.seq_num(fields))
 
-    def _on_execution_report(self, message: Any) -> None:
+    def _on_execution_report(
+        self, message: codec.Fields
+    ) -> tuple[Callable[[Any], None] | None, Any]:
         report = codec.decode_report(message, self.venue_id)
         if codec.field_or_empty(message, codec.EXEC_TYPE) == codec.ORDER_STATUS_EXEC_TYPE:
             self._answer(report)
-            return
+            return None, None
         with self._lock:
             if report.exec_id in self._seen:
-                return  # a resend of a report already delivered
+                return None, None  # a resend of a report already delivered
             self._seen[report.exec_id] = None
             if len(self._seen) > EXEC_ID_MEMORY:
                 self._seen.popitem(last=False)
             self._seq += 1
             self._history.append((self._seq, report))
             self._keep_latest(report)
-        self._deliver(self._on_report, report)
+        return self._on_report, report
+
+    def _deliver(self, callback: Callable[[Any], None] | None, item: Any, seq: int) -> None:
+        """Hand a report over (on the loop, in arrival order), then count its MsgSeqNum.
+
+        A callback that raises stops the count for good: the report may be lost, so the
+        booked mark must never pass it (a restart asks for it again).
+        """
+        try:
+            if callback is not None:
+                callback(item)
+            elif item is not None:
+                log.error("fix client %s: nobody to hand %s to", self.venue_id, item)
+        except Exception:
+            self._stalled = True
+            log.exception("fix client %s: handing over %s failed", self.venue_id, item)
+        if not self._stalled:
+            self._processed = seq
 
     # -- internals -------------------------------------------------------------------------
 
@@ -205,8 +265,3 @@ class FixVenueClient(InitiatorSession):
         if not fix.Session.sendToTarget(message, self.session_id):
             raise VenueSessionDown(f"{self.venue_id}: no FIX session {self.session_id}")
 
-    def _deliver(self, callback: Callable[[Any], None] | None, item: Any) -> None:
-        if callback is None:
-            log.error("fix client %s: nobody to hand %s to", self.venue_id, item)
-            return
-        self._call(callback, item)

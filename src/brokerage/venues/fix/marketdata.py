@@ -5,13 +5,14 @@ sends a fresh one whenever the symbol's top of book or last sale changes. Entrie
 offer (269=1) and trade (269=2), each with MDEntryPx/MDEntrySize and the venue's time in
 MDEntryDate/MDEntryTime. `FixMarketDataClient` keeps the latest of each and implements the
 `MarketDataSource` port (top_of_book, last_trade): a market maker in its own process reads
-the exchange's NBBO through it.
+the exchange's NBBO through it, and follows its changes through `add_quote_listener`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -203,7 +204,12 @@ class FixMarketDataClient(InitiatorSession):
         self._lock = threading.Lock()
         self._quotes: dict[Symbol, TopOfBook] = {}
         self._trades: dict[Symbol, TradePrint] = {}
+        self._quote_listeners: list[Callable[[TopOfBook], None]] = []
         self._requests = 0
+
+    def add_quote_listener(self, listener: Callable[[TopOfBook], None]) -> None:
+        """Call `listener` with every top of book received (on the session's thread)."""
+        self._quote_listeners.append(listener)
 
     def top_of_book(self, symbol: Symbol) -> TopOfBook | None:
         """Return the venue's last published top of book, or None."""
@@ -233,3 +239,9 @@ class FixMarketDataClient(InitiatorSession):
                 self._quotes.pop(symbol, None)
             if trade is not None:
                 self._trades[symbol] = trade
+        if quote is not None:
+            for listener in self._quote_listeners:
+                try:
+                    listener(quote)
+                except Exception:  # a listener's bug must not break the session
+                    log.exception("quote listener failed on %s", symbol)

@@ -104,11 +104,13 @@ class LockedVenue:
         attribute = getattr(self._venue, name)
         if not callable(attribute):
             return attribute
+        lock = self._lock
 
         def locked(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
+            with lock:
                 return attribute(*args, **kwargs)
 
+        self.__dict__[name] = locked  # made once: later lookups skip __getattr__
         return locked
 
 
@@ -133,10 +135,15 @@ def make_clients(
     layout: FixLayout, specs: Iterable[FixVenueSpec],
     loop: asyncio.AbstractEventLoop | None = None,
     known_exec_ids: Iterable[str] = (),
+    booked_marks: bool = False,
 ) -> dict[str, FixVenueClient]:
-    """Make (not start) the OMS's client of each venue: connect() then start() each."""
+    """Make (not start) the OMS's client of each venue: connect() then start() each.
+
+    `booked_marks`: each client keeps a booked-through mark (see `recovery`).
+    """
     known = tuple(known_exec_ids)
-    return {spec.venue_id: FixVenueClient(layout.client(spec), loop, known) for spec in specs}
+    return {spec.venue_id: FixVenueClient(layout.client(spec), loop, known,
+                                          booked_mark=booked_marks) for spec in specs}
 
 
 def make_drop_copy_clients(
@@ -214,7 +221,7 @@ def deploy(
     layout: FixLayout, venues: Mapping[FixVenueSpec, Any], clock: Clock,
     loop: asyncio.AbstractEventLoop | None = None, known_exec_ids: Iterable[str] = (),
     drop_copy_sink: Callable[[DropCopy], None] | None = None,
-    lock: threading.RLock | None = None, serve: bool = True,
+    lock: threading.RLock | None = None, serve: bool = True, booked_marks: bool = False,
 ) -> FixDeployment:
     """Put `venues` behind acceptors on their specs and make (not start) the OMS's sessions.
 
@@ -224,7 +231,7 @@ def deploy(
     lock = lock or threading.RLock()
     servers = [FixVenueServer(venue, layout.acceptor(spec), clock, lock)
                for spec, venue in venues.items()]
-    clients = make_clients(layout, venues, loop, known_exec_ids)
+    clients = make_clients(layout, venues, loop, known_exec_ids, booked_marks)
     drop_copies = make_drop_copy_clients(layout, venues, drop_copy_sink)
     deployment = FixDeployment(lock, servers, clients, drop_copies)
     if serve:

@@ -16,6 +16,7 @@ import quickfix as fix
 
 from brokerage.domain.ids import VenueId
 from brokerage.venues.fix.application import GuardedApplication
+from brokerage.venues.fix.handoff import LoopInbox
 from brokerage.venues.fix.settings import BEGIN_STRING, InitiatorConfig, load_settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class InitiatorSession:
         self.config = config
         self.session_id = fix.SessionID(BEGIN_STRING, config.sender_comp_id,
                                         config.target_comp_id)
-        self._loop = loop
+        self._inbox = None if loop is None else LoopInbox(loop, f"fix {self.venue_id}")
         self._listeners: list[SessionListener] = []
         self._logged_on = threading.Event()
         self._logged_out = threading.Event()
@@ -42,7 +43,7 @@ class InitiatorSession:
 
     def use_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Deliver callbacks onto `loop` from now on (set before start(): built before it ran)."""
-        self._loop = loop
+        self._inbox = None if loop is None else LoopInbox(loop, f"fix {self.venue_id}")
 
     def add_session_listener(self, listener: SessionListener) -> None:
         """Call `listener(venue_id, logged_on)` on every logon and logout."""
@@ -57,7 +58,11 @@ class InitiatorSession:
         self._initiator = fix.SocketInitiator(
             application, fix.FileStoreFactory(settings), settings, logs
         )
+        self._before_logon(fix.Session.lookupSession(self.session_id))
         self._initiator.start()
+
+    def _before_logon(self, session: Any) -> None:
+        """Adjust the created session before it connects (subclasses; nothing by default)."""
 
     def stop(self) -> None:
         """Log out and stop the session (sequence numbers stay in the store)."""
@@ -112,11 +117,8 @@ class InitiatorSession:
             self._call(listener, self.venue_id, logged_on)
 
     def _call(self, callback: Callable[..., None], *args: Any) -> None:
-        """Run a callback on the event loop when there is one, else right here."""
-        if self._loop is None:
+        """Run a callback on the event loop when there is one (in order), else right here."""
+        if self._inbox is None:
             callback(*args)
-            return
-        try:
-            self._loop.call_soon_threadsafe(callback, *args)
-        except RuntimeError:  # the loop is closed
-            log.error("fix %s: event loop closed; not delivered: %s", self.venue_id, args)
+        else:
+            self._inbox.put(callback, *args)

@@ -1,9 +1,14 @@
 """A price-time (FIFO) limit order book: integer price ticks, integer quantity units.
 
 Each side keeps a dict of price levels keyed so that a smaller key is a better price (asks by
-price, bids by minus price), a min-heap of those keys with lazy deletion to find the next best
-level, and the cached best key. A level is an intrusive doubly linked list of orders, so a
-cancel is O(1). Every operation returns a list of immutable events.
+price, bids by minus price), a min-heap of those levels with lazy deletion to find the next
+best level, and the cached best key; emptied levels are kept a while for reuse. A level is an
+intrusive doubly linked list of orders, so a cancel is O(1). Every operation returns a list of
+immutable events.
+
+mypyc compiles this module (scripts/build_native.py) and the code is written for it: native
+classes with typed int fields, @final classes, events built by direct calls, no tuples or
+bound-method lookups in the hot paths. It stays plain Python and is the reference build.
 
 Order ids and owners are opaque to the book; keep them JSON-able (str or int) if the book is
 snapshotted.
@@ -17,7 +22,15 @@ import json
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, final
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # plain Python without mypy installed: the hints are only for mypyc
+
+    def mypyc_attr(*attrs: str, **kwattrs: object) -> Any:  # type: ignore[misc]
+        return lambda cls: cls
+
 
 from brokerage.domain.orders.types import Side
 
@@ -28,7 +41,10 @@ SELL: Final = Side.SELL
 # Best key of an empty side: no taker limit key ever reaches it.
 _EMPTY: Final = 1 << 62
 _MARKET_LIMIT: Final = _EMPTY - 1
-_HEAP_SLACK: Final = 64
+# Empty levels kept for reuse beyond the number of live levels, before they are dropped.
+_EMPTY_SLACK: Final = 64
+# Prime, so that keys one tick apart (whatever the tick) fall in different cache slots.
+_RECENT_SLOTS: Final = 127
 
 
 class Reason(StrEnum):
@@ -46,47 +62,160 @@ class Reason(StrEnum):
     EXPIRED = "match_expired"
 
 
-# The events are immutable named tuples: a frozen dataclass costs several times more to
-# build (one object.__setattr__ per field), and the book makes one or more per operation.
-class Accepted(NamedTuple):
-    order_id: OrderKey
+# The events are small immutable classes with typed fields, not NamedTuples: compiled with
+# mypyc they are native objects made by a direct C call (a NamedTuple's __new__ runs in the
+# interpreter), and `acyclic` (they hold only ids, ints and a Reason) keeps them out of the
+# cyclic garbage collector. Fields are Final: mypy refuses any assignment after __init__, and
+# the compiled build refuses it at run time as well.
+@mypyc_attr(acyclic=True)
+class _Event:
+    """Value semantics for the events: equal when of one type with equal fields."""
+
+    __slots__ = ()
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _Event)
+            and type(self) is type(other)
+            and self.fields() == other.fields()
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.fields()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self.fields()!r}"
 
 
-class Rejected(NamedTuple):
-    order_id: OrderKey
-    reason: Reason
+@final
+@mypyc_attr(acyclic=True, free_list_len=1)
+class Accepted(_Event):
+    __slots__ = ("order_id",)
+
+    def __init__(self, order_id: OrderKey) -> None:
+        self.order_id: Final = order_id
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        return (self.order_id,)
 
 
-class Fill(NamedTuple):
-    taker_id: OrderKey
-    maker_id: OrderKey
-    price: int
-    qty: int
-    taker_remaining: int
-    maker_remaining: int
+@final
+@mypyc_attr(acyclic=True)
+class Rejected(_Event):
+    __slots__ = ("order_id", "reason")
+
+    def __init__(self, order_id: OrderKey, reason: Reason) -> None:
+        self.order_id: Final = order_id
+        self.reason: Final = reason
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        return (self.order_id, self.reason)
 
 
-class Canceled(NamedTuple):
-    order_id: OrderKey
-    remaining: int
-    reason: Reason
+@final
+@mypyc_attr(acyclic=True, free_list_len=1)
+class Fill(_Event):
+    __slots__ = ("maker_id", "maker_remaining", "price", "qty", "taker_id", "taker_remaining")
+
+    def __init__(
+        self,
+        taker_id: OrderKey,
+        maker_id: OrderKey,
+        price: int,
+        qty: int,
+        taker_remaining: int,
+        maker_remaining: int,
+    ) -> None:
+        self.taker_id: Final = taker_id
+        self.maker_id: Final = maker_id
+        self.price: Final = price
+        self.qty: Final = qty
+        self.taker_remaining: Final = taker_remaining
+        self.maker_remaining: Final = maker_remaining
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        return (
+            self.taker_id,
+            self.maker_id,
+            self.price,
+            self.qty,
+            self.taker_remaining,
+            self.maker_remaining,
+        )
 
 
-class Replaced(NamedTuple):
-    order_id: OrderKey
-    price: int
-    qty: int  # new total quantity, including what already filled
-    remaining: int
-    priority_kept: bool
+@final
+@mypyc_attr(acyclic=True, free_list_len=1)
+class Canceled(_Event):
+    __slots__ = ("order_id", "reason", "remaining")
+
+    def __init__(self, order_id: OrderKey, remaining: int, reason: Reason) -> None:
+        self.order_id: Final = order_id
+        self.remaining: Final = remaining
+        self.reason: Final = reason
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        return (self.order_id, self.remaining, self.reason)
 
 
-class AuctionFill(NamedTuple):
-    buy_id: OrderKey
-    sell_id: OrderKey
-    price: int
-    qty: int
-    buy_remaining: int
-    sell_remaining: int
+@final
+@mypyc_attr(acyclic=True)
+class Replaced(_Event):
+    __slots__ = ("order_id", "price", "priority_kept", "qty", "remaining")
+
+    def __init__(
+        self, order_id: OrderKey, price: int, qty: int, remaining: int, priority_kept: bool
+    ) -> None:
+        self.order_id: Final = order_id
+        self.price: Final = price
+        self.qty: Final = qty  # new total quantity, including what already filled
+        self.remaining: Final = remaining
+        self.priority_kept: Final = priority_kept
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        return (self.order_id, self.price, self.qty, self.remaining, self.priority_kept)
+
+
+@final
+@mypyc_attr(acyclic=True)
+class AuctionFill(_Event):
+    __slots__ = ("buy_id", "buy_remaining", "price", "qty", "sell_id", "sell_remaining")
+
+    def __init__(
+        self,
+        buy_id: OrderKey,
+        sell_id: OrderKey,
+        price: int,
+        qty: int,
+        buy_remaining: int,
+        sell_remaining: int,
+    ) -> None:
+        self.buy_id: Final = buy_id
+        self.sell_id: Final = sell_id
+        self.price: Final = price
+        self.qty: Final = qty
+        self.buy_remaining: Final = buy_remaining
+        self.sell_remaining: Final = sell_remaining
+
+    def fields(self) -> tuple[Any, ...]:
+        """Return the field values in declaration order."""
+        return (
+            self.buy_id,
+            self.sell_id,
+            self.price,
+            self.qty,
+            self.buy_remaining,
+            self.sell_remaining,
+        )
 
 
 Event = Accepted | Rejected | Fill | Canceled | Replaced | AuctionFill
@@ -105,6 +234,8 @@ class RestingOrder:
     seq: int
 
 
+@final
+@mypyc_attr(free_list_len=1)
 class _Order:
     __slots__ = ("filled", "level", "next", "order_id", "owner", "prev", "price", "qty", "seq")
 
@@ -122,8 +253,10 @@ class _Order:
         self.next: _Order | None = None
 
 
+@final
+@mypyc_attr(free_list_len=1)
 class _Level:
-    __slots__ = ("head", "key", "price", "qty", "side", "tail")
+    __slots__ = ("head", "in_heap", "key", "price", "qty", "side", "tail")
 
     def __init__(self, side: _BookSide, key: int, price: int) -> None:
         self.side = side
@@ -132,44 +265,95 @@ class _Level:
         self.qty = 0
         self.head: _Order | None = None
         self.tail: _Order | None = None
+        self.in_heap = False
+
+    def __lt__(self, other: _Level) -> bool:
+        return self.key < other.key
 
 
+@final
 class _BookSide:
-    __slots__ = ("best", "heap", "levels", "side", "sign")
+    """One side: levels by key, a lazy min-heap of levels, the best key, a cache of levels.
+
+    A level that empties stays in `levels` (and maybe in the heap) so that the next order at
+    that price reuses it: prices near the touch empty and refill all the time. Every
+    non-empty level is in the heap; empty ones leave it when they surface at its top; when
+    empty levels outnumber live ones (plus a slack) they are all dropped. `recent` maps
+    key % _RECENT_SLOTS to a level: a hit finds it by a native int compare instead of boxing
+    the key for a dict lookup (`levels` stays the truth).
+    """
+
+    __slots__ = ("best", "empty", "heap", "levels", "recent", "side", "sign")
 
     def __init__(self, side: Side) -> None:
         self.side = side
         self.sign = -1 if side is BUY else 1
         self.levels: dict[int, _Level] = {}
-        self.heap: list[int] = []
+        self.heap: list[_Level] = []
         self.best = _EMPTY
+        self.empty = 0  # levels in `levels` without orders
+        self.recent: list[_Level | None] = [None] * _RECENT_SLOTS
 
-    def new_level(self, key: int, price: int) -> _Level:
-        level = _Level(self, key, price)
-        self.levels[key] = level
-        heap = self.heap
-        if len(heap) > 2 * len(self.levels) + _HEAP_SLACK:
-            heap[:] = self.levels
-            heapq.heapify(heap)
-        else:
-            heapq.heappush(heap, key)
-        if key < self.best:
-            self.best = key
+    def find(self, key: int) -> _Level | None:
+        """Return the level of a key (possibly empty), or None."""
+        slot = key % _RECENT_SLOTS
+        level = self.recent[slot]
+        if level is not None and level.key == key:
+            return level
+        level = self.levels.get(key)
+        if level is not None:
+            self.recent[slot] = level
         return level
 
-    def drop_level(self, key: int) -> None:
-        levels = self.levels
-        del levels[key]
-        if key == self.best:
+    def new_level(self, key: int, price: int) -> _Level:
+        """Add an empty level (the caller puts an order in it and calls `occupy`)."""
+        level = _Level(self, key, price)
+        self.levels[key] = level
+        self.recent[key % _RECENT_SLOTS] = level
+        self.empty += 1
+        return level
+
+    def occupy(self, level: _Level) -> None:
+        """Note that an empty level received its first order."""
+        self.empty -= 1
+        if not level.in_heap:
+            level.in_heap = True
+            heapq.heappush(self.heap, level)
+        if level.key < self.best:
+            self.best = level.key
+
+    def vacate(self, level: _Level) -> None:
+        """Note that a level lost its last order; find the next best if it was the best."""
+        self.empty += 1
+        if level.key == self.best:
             heap = self.heap
-            while heap and heap[0] not in levels:
-                heapq.heappop(heap)
-            self.best = heap[0] if heap else _EMPTY
+            while heap and heap[0].head is None:
+                heapq.heappop(heap).in_heap = False
+            self.best = heap[0].key if heap else _EMPTY
+        if self.empty > len(self.levels) - self.empty + _EMPTY_SLACK:
+            self.purge()
+
+    def purge(self) -> None:
+        """Drop every empty level, then rebuild the heap and the cache from the live ones."""
+        live = {key: level for key, level in self.levels.items() if level.head is not None}
+        self.levels = live
+        self.heap = list(live.values())
+        heapq.heapify(self.heap)
+        for level in self.heap:
+            level.in_heap = True
+        self.recent = [
+            level if level is not None and level.head is not None else None
+            for level in self.recent
+        ]
+        self.empty = 0
 
     def sorted_levels(self) -> list[_Level]:
-        return [self.levels[key] for key in sorted(self.levels)]
+        """Return the non-empty levels, best first."""
+        levels = self.levels
+        return [levels[key] for key in sorted(levels) if levels[key].head is not None]
 
 
+@final
 class OrderBook:
     """Match orders of one symbol by price, then time."""
 
@@ -199,7 +383,7 @@ class OrderBook:
                 return events
             filled, qty = qty - remaining, remaining
         # Inlined _rest: this is the hottest path of the engine.
-        level = own.levels.get(-price if own.sign < 0 else price)
+        level = own.find(-price if own.sign < 0 else price)
         if level is None:
             level = own.new_level(-price if own.sign < 0 else price, price)
         self._seq = seq = self._seq + 1
@@ -208,6 +392,7 @@ class OrderBook:
         tail = level.tail
         if tail is None:
             level.head = order
+            own.occupy(level)
         else:
             tail.next = order
             order.prev = tail
@@ -241,9 +426,11 @@ class OrderBook:
 
     def cancel(self, order_id: OrderKey, reason: Reason = Reason.CANCELED) -> list[Event]:
         """Take a resting order off the book."""
-        order = self._orders.pop(order_id, None)
+        orders = self._orders
+        order = orders.get(order_id)  # get + del: compiled, both are direct calls; pop is not
         if order is None:
             return [Rejected(order_id, Reason.UNKNOWN_ORDER)]
+        del orders[order_id]
         # Inlined _unlink: cancels are a third of the flow.
         qty = order.qty
         level = order.level
@@ -258,7 +445,7 @@ class OrderBook:
         else:
             nxt.prev = prev
         if level.head is None:
-            level.side.drop_level(level.key)
+            level.side.vacate(level)
         return [Canceled(order_id, qty, reason)]
 
     def replace(self, order_id: OrderKey, qty: int, price: int) -> list[Event]:
@@ -312,13 +499,15 @@ class OrderBook:
         book_side = self._bids if side is BUY else self._asks
         if book_side.best == _EMPTY:
             return None
-        level = book_side.levels[book_side.best]
+        level = book_side.find(book_side.best)
+        assert level is not None
         return level.price, level.qty
 
     def depth(self, side: Side, levels: int) -> list[tuple[int, int]]:
         """Return up to `levels` (price, total quantity) pairs from the best price outward."""
         book_side = self._bids if side is BUY else self._asks
-        keys = heapq.nsmallest(levels, book_side.levels)
+        live = [key for key, level in book_side.levels.items() if level.head is not None]
+        keys = heapq.nsmallest(levels, live)
         return [(book_side.levels[k].price, book_side.levels[k].qty) for k in keys]
 
     def __len__(self) -> int:
@@ -431,12 +620,11 @@ class OrderBook:
         self, taker_id: OrderKey, opposite: _BookSide, limit: int, qty: int, events: list[Event]
     ) -> int:
         """Fill `qty` against the opposite side up to the limit key; return what is left."""
-        levels = opposite.levels
         orders = self._orders
-        append = events.append
         best = opposite.best
         while best <= limit:
-            level = levels[best]
+            level = opposite.find(best)
+            assert level is not None
             price = level.price
             start = qty
             maker = level.head
@@ -447,7 +635,7 @@ class OrderBook:
                 resting -= fill
                 maker.qty = resting
                 maker.filled += fill
-                append(Fill(taker_id, maker.order_id, price, fill, qty, resting))
+                events.append(Fill(taker_id, maker.order_id, price, fill, qty, resting))
                 if resting:
                     break
                 del orders[maker.order_id]
@@ -458,7 +646,7 @@ class OrderBook:
             level.head = maker
             if maker is None:
                 level.tail = None
-                opposite.drop_level(best)
+                opposite.vacate(level)
                 best = opposite.best
             else:
                 maker.prev = None
@@ -470,7 +658,7 @@ class OrderBook:
         self, order_id: OrderKey, owner: Any, own: _BookSide, price: int, qty: int, filled: int
     ) -> None:
         key = -price if own.sign < 0 else price
-        level = own.levels.get(key)
+        level = own.find(key)
         if level is None:
             level = own.new_level(key, price)
         self._seq += 1
@@ -479,6 +667,7 @@ class OrderBook:
         tail = level.tail
         if tail is None:
             level.head = order
+            own.occupy(level)
         else:
             tail.next = order
             order.prev = tail
@@ -500,7 +689,7 @@ class OrderBook:
         else:
             nxt.prev = prev
         if level.head is None:
-            level.side.drop_level(level.key)
+            level.side.vacate(level)
 
     @staticmethod
     def _view(order: _Order) -> RestingOrder:

@@ -1,6 +1,8 @@
 """Alpaca /v2/account, its configurations, activities and portfolio history."""
 
+import functools
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -8,9 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from brokerage.domain.money import ZERO
 from brokerage.entrypoints.api.alpaca import serializers
+from brokerage.entrypoints.api.alpaca.schemas import ConfigurationsPatch
 from brokerage.entrypoints.api.deps import PlatformDep, PrincipalDep
 from brokerage.read_models import alpaca as reads
 from brokerage.read_models import alpaca_history as history
+from brokerage.service_layer.account_configurations import AccountConfigurations, Settings
+from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.platform import Platform
 
 router = APIRouter(prefix="/v2", tags=["alpaca: account"])
@@ -29,13 +34,46 @@ async def get_account(who: PrincipalDep, platform: PlatformDep) -> dict[str, Any
     return await run_in_threadpool(_account, platform, who.account_id)
 
 
+# What this platform does, in Alpaca's terms (fractional, cash only, no shorting): fixed.
+FIXED_CONFIGURATION: dict[str, Any] = {
+    "dtbp_check": "entry", "fractional_trading": True, "max_margin_multiplier": "1",
+    "no_shorting": True, "pdt_check": "entry", "suspend_trade": False,
+    "trade_confirm_email": "none", "ptp_no_exception_entry": False,
+    "max_options_trading_level": 0}
+
+
+def configurations(platform: Platform) -> AccountConfigurations:
+    return AccountConfigurations(platform.store, platform.deps.clock)
+
+
+def _configuration_json(settings: Settings) -> dict[str, Any]:
+    return {**FIXED_CONFIGURATION, "reuse_client_order_ids": settings.reuse_client_order_ids}
+
+
+def _same(value: Any, fixed: Any) -> bool:
+    return bool(value == (Decimal(fixed) if isinstance(value, Decimal) else fixed))
+
+
 @router.get("/account/configurations")
-async def get_configurations(who: PrincipalDep) -> dict[str, Any]:
-    """What this platform does, in Alpaca's terms: fractional, cash only, no shorting."""
-    return {"dtbp_check": "entry", "fractional_trading": True, "max_margin_multiplier": "1",
-            "no_shorting": True, "pdt_check": "entry", "suspend_trade": False,
-            "trade_confirm_email": "none", "ptp_no_exception_entry": False,
-            "max_options_trading_level": 0}
+async def get_configurations(who: PrincipalDep, platform: PlatformDep) -> dict[str, Any]:
+    """The fixed configuration plus ours: `reuse_client_order_ids` (false unless set)."""
+    settings = await run_in_threadpool(configurations(platform).get, who.account_id)
+    return _configuration_json(settings)
+
+
+@router.patch("/account/configurations")
+async def patch_configurations(body: ConfigurationsPatch, who: PrincipalDep,
+                               platform: PlatformDep) -> dict[str, Any]:
+    """Change `reuse_client_order_ids`; the fixed fields may be sent back, but not changed."""
+    for name, value in body.model_dump(exclude_none=True).items():
+        fixed = FIXED_CONFIGURATION.get(name)
+        if name in FIXED_CONFIGURATION and not _same(value, fixed):
+            raise Refused("CONFIGURATION_NOT_SUPPORTED",
+                          f"{name} cannot be changed here: it is {fixed!r} on this platform")
+    settings = await run_in_threadpool(
+        functools.partial(configurations(platform).update, who.account_id,
+                          reuse_client_order_ids=body.reuse_client_order_ids))
+    return _configuration_json(settings)
 
 
 def _activity_filter(types: str | None, date: str | None, after: datetime | None,

@@ -104,7 +104,7 @@ async def get_trades(who: PrincipalDep, platform: PlatformDep, symbols: str,
                      page_token: str | None = None, sort: Sort = "asc",
                      feed: str | None = None, asof: str | None = None,
                      currency: str | None = None) -> dict[str, Any]:
-    """Prints still on our tape (the last 200 per symbol) that fall in the range."""
+    """Prints still on our tape (the last 1,000 per symbol) that fall in the range."""
     window = _window(platform, symbols, start, end, limit, sort, page_token)
     page = reads.trades(platform, window)
     return _page("trades", page, lambda s, row: shapes.trade(s, row, tape_of(platform, s)))
@@ -125,13 +125,10 @@ async def get_quotes(who: PrincipalDep, platform: PlatformDep, symbols: str,
                      page_token: str | None = None, sort: Sort = "asc",
                      feed: str | None = None, asof: str | None = None,
                      currency: str | None = None) -> dict[str, Any]:
-    """Quotes in the range: we keep no quote history, so at most the latest quote."""
+    """Top-of-book changes in the range, from the kept history (the last 2,000 per symbol)."""
     window = _window(platform, symbols, start, end, limit, sort, page_token)
-    latest = await shaped_latest_quotes(platform, window.symbols)
-    rows = {s: [q] for s, q in latest.items()
-            if window.start <= q["t"] < window.end and not window.page_token}
-    return {"quotes": {s: [shapes.for_json(q) for q in qs] for s, qs in rows.items()},
-            "next_page_token": None}
+    page = await run_in_threadpool(reads.quotes, platform, window)
+    return _page("quotes", page, lambda s, row: shapes.quote(row, tape_of(platform, s)))
 
 
 @router.get("/{symbol}/quotes")

@@ -3,8 +3,8 @@
 Our views carry prices and sizes as decimal text and times as ISO 8601. Alpaca's wire format
 carries numbers, so they become floats here, at the edge and nowhere else; times stay
 datetimes until the codec: RFC 3339 text for REST (`for_json`), a MessagePack Timestamp for
-the stream (`for_msgpack`). Fields we do not have are left out (trade ids) or null (`vw`:
-candles keep no VWAP), never made up. Sizes are in shares.
+the stream (`for_msgpack`). Fields we do not have are left out (trade ids) or null (`vw`
+when the tape no longer holds the bar's prints), never made up. Sizes are in shares.
 """
 
 from collections.abc import Callable, Mapping
@@ -63,7 +63,7 @@ def bar(view: Row, kind: str = "b") -> dict[str, Any]:
     """Shape a candle view as a bar (`b`; `d` for a daily bar on the stream)."""
     return {"T": kind, "S": view["symbol"], "o": _num(view["open"]), "h": _num(view["high"]),
             "l": _num(view["low"]), "c": _num(view["close"]), "v": _num(view["volume"]),
-            "t": _time(view["start"]), "n": view["trades"], "vw": None}
+            "t": _time(view["start"]), "n": view["trades"], "vw": view.get("vw")}
 
 
 def status(view: Row, z: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -12,14 +12,15 @@ from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol
 from brokerage.domain.orders import classes
 from brokerage.domain.orders.classes import OrderClass
 from brokerage.domain.orders.types import TERMINAL_STATUSES, OrderStatus
-from brokerage.entrypoints.api.alpaca import serializers
+from brokerage.entrypoints.api.alpaca import idempotency, serializers
+from brokerage.entrypoints.api.alpaca.account import configurations
 from brokerage.entrypoints.api.alpaca.errors import from_refusal
 from brokerage.entrypoints.api.alpaca.schemas import NewOrder, ReplaceOrder
 from brokerage.entrypoints.api.deps import PlatformDep, PrincipalDep
 from brokerage.entrypoints.api.routers.orders import risk_status
 from brokerage.read_models import alpaca as reads
 from brokerage.service_layer import commands as cmd
-from brokerage.service_layer.errors import Refused
+from brokerage.service_layer.errors import NotFound, Refused
 from brokerage.service_layer.identity import Principal
 from brokerage.service_layer.platform import Platform
 
@@ -45,7 +46,7 @@ async def place(platform: Platform, who: Principal, command: cmd.PlaceOrder) -> 
     return order_json(order)
 
 
-def place_command(who: Principal, body: NewOrder) -> cmd.PlaceOrder:
+def place_command(who: Principal, body: NewOrder, *, reuse: bool = False) -> cmd.PlaceOrder:
     profit, loss = body.take_profit, body.stop_loss
     return cmd.PlaceOrder(
         account_id=AccountId(who.account_id), symbol=Symbol(body.symbol.upper()),
@@ -57,16 +58,40 @@ def place_command(who: Principal, body: NewOrder) -> cmd.PlaceOrder:
         order_class=OrderClass(body.order_class or "simple"),
         take_profit=classes.take_profit(profit.limit_price) if profit else None,
         stop_loss=classes.stop_loss(loss.stop_price, loss.limit_price, loss.trail_price,
-                                    loss.trail_percent) if loss else None)
+                                    loss.trail_percent) if loss else None,
+        reuse_client_order_id=reuse)
 
 
 @router.post("/orders")
-async def submit_order(body: NewOrder, who: PrincipalDep, platform: PlatformDep
-                       ) -> dict[str, Any]:
-    """Place a simple order, or a bracket / OCO / OTO group (answered with its `legs`)."""
-    if body.client_order_id and await _client_id_taken(platform, who, body.client_order_id):
-        raise Refused("DUPLICATE_CLIENT_ORDER_ID", "client_order_id must be unique")
-    command = place_command(who, body)
+async def submit_order(
+    body: NewOrder, who: PrincipalDep, platform: PlatformDep,
+    idempotency_key: Annotated[str | None,
+                               Header(max_length=idempotency.KEY_LENGTH_MAX)] = None,
+) -> JSONResponse:
+    """Place a simple order, or a bracket / OCO / OTO group (answered with its `legs`).
+
+    With an `Idempotency-Key` header, a retry gets the first answer (see idempotency.py).
+    """
+    async def run() -> JSONResponse:
+        return JSONResponse(await _submit(body, who, platform))
+
+    if idempotency_key is None:
+        return await run()
+    return await idempotency.once(platform, who.user_id, idempotency_key,
+                                  body.model_dump_json(), run)
+
+
+async def _submit(body: NewOrder, who: Principal, platform: Platform) -> dict[str, Any]:
+    """Place the order. A client_order_id already used is refused, unless the account set
+    `reuse_client_order_ids` and the order that used it last is terminal.
+    """
+    reuse = False
+    if body.client_order_id:
+        settings = await run_in_threadpool(configurations(platform).get, who.account_id)
+        reuse = settings.reuse_client_order_ids
+        if await _client_id_taken(platform, who, body.client_order_id, reuse):
+            raise Refused("DUPLICATE_CLIENT_ORDER_ID", "client_order_id must be unique")
+    command = place_command(who, body, reuse=reuse)
     if command.order_class is OrderClass.SIMPLE:
         return await place(platform, who, command)
     order = await platform.execute(who.account_id, command)
@@ -79,18 +104,28 @@ def with_legs(platform: Platform, account_id: str, doc: dict[str, Any]) -> dict[
     group = reads.link_group(platform, account_id, doc["id"])
     if group is None:
         return serializers.order(doc)
+    return _with_group_legs(platform, account_id, doc, group)
+
+
+def _with_group_legs(platform: Platform, account_id: str, doc: dict[str, Any],
+                     group: dict[str, Any]) -> dict[str, Any]:
     kind = {"order_class": group["order_class"]}
+    if doc["id"] != (group["entry_id"] or group["limit_leg"]):  # a leg: no legs of its own
+        return serializers.order({**doc, **kind})
     legs = [serializers.order({**leg, **kind})
             for leg in reads.leg_docs(platform, account_id, doc, group)]
     return serializers.order({**doc, **kind}, legs)
 
 
-async def _client_id_taken(platform: Platform, who: Principal, client_id: str) -> bool:
+async def _client_id_taken(platform: Platform, who: Principal, client_id: str,
+                           reuse: bool) -> bool:
+    """True if an order uses the id: any order, or with `reuse` an open one (the newest)."""
     try:
-        await run_in_threadpool(reads.order_by_client_id, platform, who.account_id, client_id)
+        doc = await run_in_threadpool(reads.order_by_client_id, platform, who.account_id,
+                                      client_id)
     except Refused:
         return False
-    return True
+    return not reuse or doc["status"] not in TERMINAL
 
 
 @router.get("/orders")
@@ -103,12 +138,29 @@ async def list_orders(
     side: Literal["buy", "sell"] | None = None,
     symbols: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> list[dict[str, Any]]:
+    """List orders, flat (legs are orders of their own) or `nested` (legs under parents)."""
     wanted = reads.OrderFilter(
         status=status, limit=limit, after=after, until=until, direction=direction, side=side,
         symbols=tuple(s.strip().upper() for s in symbols.split(",") if s.strip())
-        if symbols else ())
-    docs = await run_in_threadpool(reads.orders, platform, who.account_id, wanted)
-    return [serializers.order(d) for d in docs]
+        if symbols else (), nested=nested)
+    return await run_in_threadpool(_listed, platform, who.account_id, wanted)
+
+
+def _listed(platform: Platform, account_id: str, wanted: reads.OrderFilter
+            ) -> list[dict[str, Any]]:
+    """Shape a page of orders; linked ones carry their class, and nested parents their legs."""
+    docs = reads.orders(platform, account_id, wanted)
+    groups = reads.groups_of(platform, account_id, [d["id"] for d in docs])
+    shaped = []
+    for doc in docs:
+        group = groups.get(doc["id"])
+        if group is None:
+            shaped.append(serializers.order(doc))
+        elif wanted.nested:
+            shaped.append(_with_group_legs(platform, account_id, doc, group))
+        else:
+            shaped.append(serializers.order({**doc, "order_class": group["order_class"]}))
+    return shaped
 
 
 @router.get("/orders:by_client_order_id")
@@ -124,13 +176,28 @@ async def get_by_client_order_id(
 @router.get("/orders/{order_id}")
 async def get_order(order_id: str, who: PrincipalDep, platform: PlatformDep,
                     nested: bool = False) -> dict[str, Any]:
-    doc = await run_in_threadpool(reads.order, platform, who.account_id, order_id)
+    """One order; a parent with its legs, and an exit waiting for its entry as `held`."""
+    doc = await run_in_threadpool(_order_or_held_exit, platform, who.account_id, order_id)
     return await run_in_threadpool(with_legs, platform, who.account_id, doc)
 
 
+def _order_or_held_exit(platform: Platform, account_id: str, order_id: str) -> dict[str, Any]:
+    try:
+        return reads.order(platform, account_id, order_id)
+    except NotFound:
+        held = reads.held_exit(platform, account_id, order_id)
+        if held is None:
+            raise
+        return held
+
+
 async def cancel(platform: Platform, who: Principal, order_id: str) -> None:
-    """Cancel an open order (idempotent); a closed one is a 422, an unknown one a 404."""
-    doc = await run_in_threadpool(reads.order, platform, who.account_id, order_id)
+    """Cancel an open order (idempotent); a closed one is a 422, an unknown one a 404.
+
+    A held exit of a bracket or OTO is canceled by its own id too: with the other exit
+    (they are one-cancels-other); the entry works on.
+    """
+    doc = await run_in_threadpool(_order_or_held_exit, platform, who.account_id, order_id)
     if doc["status"] in TERMINAL:
         raise Refused("ORDER_NOT_CANCELABLE", f'order is already in "{doc["status"]}" state')
     if doc["status"] == OrderStatus.PENDING_CANCEL:

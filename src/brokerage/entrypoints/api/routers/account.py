@@ -8,12 +8,12 @@ from starlette.concurrency import run_in_threadpool
 from brokerage.domain.ids import AccountId
 from brokerage.domain.money import ZERO
 from brokerage.entrypoints.api.deps import PlatformDep, PrincipalDep
-from brokerage.entrypoints.api.schemas import NewTransfer
+from brokerage.entrypoints.api.schemas import ERRORS, NewTransfer
 from brokerage.read_models import queries
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import NotFound
 
-router = APIRouter(prefix="/v1", tags=["account"])
+router = APIRouter(prefix="/v1", tags=["account"], responses=ERRORS)
 
 
 @router.get("/account")

@@ -3,31 +3,37 @@
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from brokerage.entrypoints.api.deps import PlatformDep, platform
+from brokerage.entrypoints.api.deps import BEARER, PlatformDep, platform
+from brokerage.entrypoints.api.schemas import ERRORS
 from brokerage.service_layer import operations
 from brokerage.service_layer.errors import Unauthorized
 
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS)
+
+
+ADMIN_TOKEN = APIKeyHeader(name="X-Admin-Token", scheme_name="AdminToken", auto_error=False,
+                           description="The server's admin token (written to its card).")
 
 
 async def operator(
     request: Request,
-    x_admin_token: Annotated[str | None, Header(alias="X-Admin-Token")] = None,
-    authorization: Annotated[str | None, Header()] = None,
+    x_admin_token: Annotated[str | None, Security(ADMIN_TOKEN)] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
 ) -> None:
     """Admit the server's own admin token, or the bearer token of an admin user."""
     expected: str | None = getattr(request.app.state, "admin_token", None)
     if x_admin_token and expected and hmac.compare_digest(x_admin_token, expected):
         return
-    if authorization and authorization.lower().startswith("bearer "):
-        principal = platform(request).identity.by_token(authorization[7:].strip())
+    if bearer is not None:
+        principal = platform(request).identity.by_token(bearer.credentials)
         if principal.is_admin:
             return
     raise Unauthorized("UNAUTHORIZED", "operator endpoints need X-Admin-Token or an admin user",
-                       status=403 if authorization else 401)
+                       status=403 if bearer else 401)
 
 
 Operator = Depends(operator)

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from brokerage.entrypoints.api.deps import PlatformDep, PrincipalDep
-from brokerage.entrypoints.api.schemas import LogIn, NewApiKey, SignUp
+from brokerage.entrypoints.api.schemas import ERRORS, LogIn, NewApiKey, SignUp
 from brokerage.service_layer.errors import NotFound
 
-router = APIRouter(prefix="/v1", tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"], responses=ERRORS)
 
 
 @router.post("/auth/signup", status_code=201)

@@ -5,10 +5,11 @@ from typing import Any
 from fastapi import APIRouter
 
 from brokerage.entrypoints.api.deps import PlatformDep
+from brokerage.entrypoints.api.schemas import ERRORS
 from brokerage.read_models import queries
 from brokerage.service_layer.errors import NotFound
 
-router = APIRouter(prefix="/v1", tags=["market"])
+router = APIRouter(prefix="/v1", tags=["market"], responses=ERRORS)
 
 
 @router.get("/assets")

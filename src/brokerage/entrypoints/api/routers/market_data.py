@@ -4,7 +4,6 @@ Errors are `{code, message}` with a 4xx; a refused request changes nothing.
 """
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -14,13 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from brokerage.domain.market_data.candles import Interval
 from brokerage.entrypoints.api.deps import PlatformDep, PrincipalDep
 from brokerage.entrypoints.api.routers.admin import Operator
-from brokerage.entrypoints.api.schemas import Strict
+from brokerage.entrypoints.api.schemas import ERRORS, Number, Strict
 from brokerage.service_layer.errors import NotFound, Refused
 from brokerage.service_layer.market_data import MarketDataService
 from brokerage.service_layer.market_feed import TAPE_SIZE
 from brokerage.service_layer.platform import Platform
 
-router = APIRouter(prefix="/v1", tags=["market data"])
+router = APIRouter(prefix="/v1", tags=["market data"], responses=ERRORS)
 MAX_SYMBOLS = 100
 MAX_CANDLES = 5000
 DEFAULT_SPAN = {Interval.M1: timedelta(days=1), Interval.M5: timedelta(days=5),
@@ -31,7 +30,7 @@ DEFAULT_SPAN = {Interval.M1: timedelta(days=1), Interval.M5: timedelta(days=5),
 class NewAlert(Strict):
     symbol: str = Field(min_length=1, max_length=16)
     direction: Literal["above", "below"]
-    price: Decimal = Field(allow_inf_nan=False)
+    price: Number
 
 
 class Halt(Strict):

@@ -13,15 +13,17 @@ from starlette.concurrency import run_in_threadpool
 
 from brokerage.adapters.db import tables
 from brokerage.domain.ids import AccountId, ClientOrderId, OrderId, Symbol
+from brokerage.domain.orders import classes
+from brokerage.domain.orders.classes import OrderClass
 from brokerage.domain.orders.types import OrderStatus
 from brokerage.entrypoints.api.deps import PlatformDep, PrincipalDep
-from brokerage.entrypoints.api.schemas import NewOrder, ReplaceOrder
+from brokerage.entrypoints.api.schemas import ERRORS, NewOrder, ReplaceOrder
 from brokerage.read_models import queries
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.platform import Platform
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=ERRORS)
 _key_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
 
@@ -61,7 +63,11 @@ async def place_order(body: NewOrder, who: PrincipalDep, platform: PlatformDep,
         quantity=body.qty, notional=body.notional, limit_price=body.limit_price,
         stop_price=body.stop_price, trail_price=body.trail_price,
         trail_percent=body.trail_percent, extended_hours=body.extended_hours,
-        client_order_id=ClientOrderId(body.client_order_id) if body.client_order_id else None)
+        client_order_id=ClientOrderId(body.client_order_id) if body.client_order_id else None,
+        order_class=OrderClass(body.order_class),
+        take_profit=classes.take_profit(body.take_profit.limit_price)
+        if body.take_profit else None,
+        stop_loss=classes.stop_loss(**body.stop_loss.model_dump()) if body.stop_loss else None)
     if idempotency_key is None:
         return order_response(await platform.execute(who.account_id, command))
     digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
