@@ -1,6 +1,9 @@
 """Fixed builders for tests: a platform on a manual clock inside a regular session."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from brokerage.adapters.clock import ManualClock
@@ -25,6 +28,36 @@ async def new_customer(platform: Any, email: str = "ann@example.com") -> str:
     await platform.open_account(made["account_id"], made["user_id"], made["account_number"],
                                 "cash")
     return str(made["account_id"])
+
+
+@asynccontextmanager
+async def funded_world(db_url: str, *, cash: str = "1000", last: str | None = "100",
+                       at: datetime = SESSION_TIME, **settings: Any) -> AsyncIterator[Any]:
+    """Yield (platform, fake venue, account): a started platform, AAPL's last sale at `last`
+    on the fake venue (none if None), and a customer with `cash` deposited."""
+    from brokerage.domain.execution import TradePrint
+    from brokerage.domain.ids import AccountId, Symbol, VenueId
+    from brokerage.service_layer import commands as cmd
+    from tests.fakes import FakeVenue
+
+    venue = FakeVenue()
+    if last is not None:
+        aapl = Symbol("AAPL")
+        venue.last[aapl] = TradePrint(VenueId("FAKE"), aapl, Decimal(last), Decimal("1"), at)
+    platform = make_platform(db_url, venue=venue, **settings)
+    await platform.start()
+    try:
+        account = await new_customer(platform)
+        await platform.execute(account, cmd.Deposit(AccountId(account), Decimal(cash)))
+        yield platform, venue, account
+    finally:
+        await platform.stop()
+
+
+async def settle(platform: Any) -> None:
+    """Wait until every partition has applied and committed what it was given."""
+    for partition in platform.partitions:
+        await partition.drain()
 
 
 def linked_order(account: str, order_class: str, quantity: str, *, side: str = "buy",

@@ -172,12 +172,12 @@ def serve_venues(exchange: Any, clock: Any, ids: Callable[[], str], store: Any,
     known = booked_exec_ids(store.engine, [s.venue_id for s in specs], EXEC_ID_MEMORY)
     copies = SqlDropCopyStore(store.engine, clock)
 
-    def keep_copy(copy: DropCopy) -> None:
-        copies.add(copy.venue, copy.participant, copy.report)
+    def keep_copies(batch: list[DropCopy]) -> None:
+        copies.add_many([(copy.venue, copy.participant, copy.report) for copy in batch])
 
     layout = FixLayout(fix_var_dir(settings), third_parties=settings.fix_clients)
     deployment = deploy(layout, dict(zip(specs, [exchange, *makers], strict=True)), clock,
-                        known_exec_ids=known, drop_copy_sink=keep_copy, lock=lock, serve=False,
+                        known_exec_ids=known, drop_copy_sink=keep_copies, lock=lock, serve=False,
                         booked_marks=True)
     market = deployment.locked(exchange)
     profiles = [exchange_profile(exchange.venue_id), *map(market_maker_profile, makers)]

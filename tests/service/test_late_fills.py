@@ -12,35 +12,23 @@ from sqlalchemy import select
 
 from brokerage.adapters.db import tables
 from brokerage.adapters.db.audit import verify_chain
-from brokerage.domain.execution import ExecType, TradePrint
-from brokerage.domain.ids import AccountId, ExecId, Symbol, VenueId
+from brokerage.domain.execution import ExecType
+from brokerage.domain.ids import AccountId, ExecId, Symbol
 from brokerage.domain.ledger import customer_cash, customer_securities, firm_customer_receivable
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side, TimeInForce
 from brokerage.read_models.routing import fills_around
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.reconciliation import InProcessDropCopies, reconcile_day, trading_day
-from tests.builders import SESSION_TIME, make_platform, new_customer
-from tests.fakes import FakeVenue
+from tests.builders import SESSION_TIME, funded_world, settle
 
 AAPL = Symbol("AAPL")
 
 
 @pytest.fixture
 async def world(db_url: str):
-    venue = FakeVenue()
-    venue.last[AAPL] = TradePrint(VenueId("FAKE"), AAPL, Decimal("100"), Decimal("1"),
-                                  SESSION_TIME)
-    platform = make_platform(db_url, venue=venue)
-    await platform.start()
-    account = await new_customer(platform)
-    await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
-    yield platform, venue, account
-    await platform.stop()
+    async with funded_world(db_url) as world:
+        yield world
 
-
-async def settle(platform) -> None:
-    for partition in platform.partitions:
-        await partition.drain()
 
 
 async def place(platform, account: str, side: Side, quantity: str, limit: str | None = None):

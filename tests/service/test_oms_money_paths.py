@@ -6,14 +6,12 @@ from decimal import Decimal
 import pytest
 
 from brokerage.adapters.db.audit import verify_chain
-from brokerage.domain.execution import TradePrint
-from brokerage.domain.ids import AccountId, ClientOrderId, Symbol, VenueId
+from brokerage.domain.ids import AccountId, ClientOrderId, Symbol
 from brokerage.domain.ledger import customer_cash, dangling_holds
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side, TimeInForce
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import Refused
-from tests.builders import SESSION_TIME, make_platform, new_customer
-from tests.fakes import FakeVenue
+from tests.builders import SESSION_TIME, funded_world, settle
 
 AAPL = Symbol("AAPL")
 
@@ -34,15 +32,8 @@ def sell(account: str, quantity: str) -> cmd.PlaceOrder:
 
 @pytest.fixture
 async def world(db_url: str):
-    venue = FakeVenue()
-    venue.last[AAPL] = TradePrint(VenueId("FAKE"), AAPL, Decimal("100"), Decimal("1"),
-                                  SESSION_TIME)
-    platform = make_platform(db_url, venue=venue)
-    await platform.start()
-    account = await new_customer(platform)
-    await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
-    yield platform, venue, account
-    await platform.stop()
+    async with funded_world(db_url) as world:
+        yield world
 
 
 def cash(platform, account):
@@ -59,19 +50,15 @@ def assert_books_balance(platform):
         assert dangling_holds(state.ledger, open_refs) == []
 
 
-async def settle_queue(platform):
-    for partition in platform.partitions:
-        await partition.drain()
-
 
 async def test_a_limit_buy_holds_its_cost_and_a_fill_posts_it(world):
     platform, venue, account = world
     order = await platform.execute(account, buy(account, "2", "150.00"))
-    await settle_queue(platform)
+    await settle(platform)
     assert order.status == OrderStatus.NEW
     assert cash(platform, account).debits_pending == Decimal("300.00")
     venue.fill(venue.submitted[0], Decimal("2"), Decimal("149.50"), platform.deps.clock.now())
-    await settle_queue(platform)
+    await settle(platform)
     assert order.status == OrderStatus.FILLED
     balance = cash(platform, account)
     assert balance.posted == Decimal("1000") - Decimal("299.00")
@@ -84,11 +71,11 @@ async def test_a_limit_buy_holds_its_cost_and_a_fill_posts_it(world):
 async def test_a_duplicate_execution_is_booked_once(world):
     platform, venue, account = world
     await platform.execute(account, buy(account, "4", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     report = venue.fill(venue.submitted[0], Decimal("1"), Decimal("99"),
                         platform.deps.clock.now(), exec_id="X1")
     platform.on_report(report)  # the venue resends it
-    await settle_queue(platform)
+    await settle(platform)
     position = platform.state_for(account).positions[(account, AAPL)]
     assert position.quantity == 1
     assert cash(platform, account).posted == Decimal("901")
@@ -98,13 +85,13 @@ async def test_a_duplicate_execution_is_booked_once(world):
 async def test_a_sell_realizes_profit_fifo_and_leaves_the_proceeds_unsettled(world):
     platform, venue, account = world
     await platform.execute(account, buy(account, "3", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     venue.fill(venue.submitted[0], Decimal("3"), Decimal("100"), platform.deps.clock.now())
-    await settle_queue(platform)
+    await settle(platform)
     await platform.execute(account, sell(account, "2"))
-    await settle_queue(platform)
+    await settle(platform)
     venue.fill(venue.submitted[1], Decimal("2"), Decimal("110"), platform.deps.clock.now())
-    await settle_queue(platform)
+    await settle(platform)
     state = platform.state_for(account)
     position = state.positions[(account, AAPL)]
     assert position.quantity == 1
@@ -116,9 +103,9 @@ async def test_a_sell_realizes_profit_fifo_and_leaves_the_proceeds_unsettled(wor
 async def test_cancel_releases_the_hold(world):
     platform, _, account = world
     order = await platform.execute(account, buy(account, "5", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     await platform.execute(account, cmd.CancelOrder(AccountId(account), order.id))
-    await settle_queue(platform)
+    await settle(platform)
     assert order.status == OrderStatus.CANCELED
     assert cash(platform, account).available == Decimal("1000")
     assert_books_balance(platform)
@@ -167,9 +154,9 @@ async def test_concurrent_orders_never_spend_the_same_dollar(world):
 async def test_reloading_from_the_database_gives_the_same_state(world, db_url):
     platform, venue, account = world
     await platform.execute(account, buy(account, "3", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     venue.fill(venue.submitted[0], Decimal("1"), Decimal("99"), platform.deps.clock.now())
-    await settle_queue(platform)
+    await settle(platform)
     live = platform.state_for(account)
     reloaded = platform.loader(0)
     assert reloaded.ledger.balances() == live.ledger.balances()
@@ -197,10 +184,10 @@ async def test_settlement_makes_deposits_and_proceeds_withdrawable(world):
 async def test_a_replace_moves_the_hold_to_the_new_version(world):
     platform, _, account = world
     old = await platform.execute(account, buy(account, "2", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     new = await platform.execute(account, cmd.ReplaceOrder(AccountId(account), old.id,
                                                            limit_price=Decimal("95.00")))
-    await settle_queue(platform)
+    await settle(platform)
     assert old.status == OrderStatus.REPLACED
     assert new.status == OrderStatus.NEW and new.replaces == old.id
     assert cash(platform, account).debits_pending == Decimal("190.00")
@@ -211,7 +198,7 @@ async def test_a_replace_moves_the_hold_to_the_new_version(world):
 async def test_a_replace_needing_more_than_buying_power_is_refused_and_changes_nothing(world):
     platform, _, account = world
     old = await platform.execute(account, buy(account, "5", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     with pytest.raises(Refused) as refused:
         await platform.execute(account, cmd.ReplaceOrder(AccountId(account), old.id,
                                                          quantity=Decimal("20")))
@@ -226,10 +213,10 @@ async def test_a_notional_buy_filled_below_its_collar_completes_and_frees_the_re
     order = await platform.execute(account, cmd.PlaceOrder(
         account_id=AccountId(account), symbol=AAPL, side=Side.BUY, order_type=OrderType.MARKET,
         time_in_force=TimeInForce.DAY, quantity=None, notional=Decimal("100")))
-    await settle_queue(platform)
+    await settle(platform)
     sent = venue.submitted[-1]  # sized at the collar price (last 100 + 5%)
     venue.fill(sent, sent.quantity, Decimal("99.00"), SESSION_TIME)
-    await settle_queue(platform)
+    await settle(platform)
 
     from brokerage.read_models import queries
 

@@ -9,13 +9,12 @@ from decimal import Decimal
 import pytest
 
 from brokerage.adapters.db.audit import verify_chain
-from brokerage.domain.execution import ExecType, TradePrint, VenueOrdStatus
-from brokerage.domain.ids import AccountId, Symbol, VenueId
+from brokerage.domain.execution import ExecType, VenueOrdStatus
+from brokerage.domain.ids import AccountId, Symbol
 from brokerage.domain.ledger import customer_cash, dangling_holds
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side, TimeInForce
 from brokerage.service_layer import commands as cmd
-from tests.builders import SESSION_TIME, make_platform, new_customer
-from tests.fakes import FakeVenue
+from tests.builders import SESSION_TIME, funded_world, settle
 
 AAPL = Symbol("AAPL")
 NOW = SESSION_TIME
@@ -23,19 +22,9 @@ NOW = SESSION_TIME
 
 @pytest.fixture
 async def world(db_url: str):
-    venue = FakeVenue()
-    venue.last[AAPL] = TradePrint(VenueId("FAKE"), AAPL, Decimal("100"), Decimal("1"), NOW)
-    platform = make_platform(db_url, venue=venue)
-    await platform.start()
-    account = await new_customer(platform)
-    await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
-    yield platform, venue, account
-    await platform.stop()
+    async with funded_world(db_url, at=NOW) as world:
+        yield world
 
-
-async def settle(platform) -> None:
-    for partition in platform.partitions:
-        await partition.drain()
 
 
 async def partly_filled_buy(platform, venue, account):

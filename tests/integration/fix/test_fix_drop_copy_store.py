@@ -22,7 +22,8 @@ def test_drop_copies_land_in_the_table_once_per_execution(
     store = SqlDropCopyStore(engine, ManualClock(T0))
     client, seen = broker
     first = FixDropCopyClient(venue.client_config(tmp_path, "DROPCOPY"),
-                              sink=lambda c: store.add(c.venue, c.participant, c.report))
+                              sink=lambda batch: store.add_many(
+                                  [(c.venue, c.participant, c.report) for c in batch]))
     first.start()
     assert first.wait_logged_on(5)
     client.submit("oms", an_order("b1", qty="100", price="100.00"))
@@ -32,10 +33,13 @@ def test_drop_copies_land_in_the_table_once_per_execution(
 
     duplicate = first.copies()[0]
     stored_again = store.add(duplicate.venue, duplicate.participant, duplicate.report)
+    again_in_a_batch = store.add_many(
+        [(duplicate.venue, duplicate.participant, duplicate.report)] * 2)
     rows = store.between(T0, T0 + timedelta(days=1), venue="XSIM")
     engine.dispose()
 
     assert stored_again is False
+    assert again_in_a_batch == 0
     assert [row.report for row in rows] == seen.reports
     assert {row.participant for row in rows} == {"BROKER"}
     assert rows[1].report.last_qty == 25 and rows[1].report.last_px == 100

@@ -18,7 +18,7 @@ def test_a_deployment_serves_a_venue_to_the_oms_and_copies_its_executions(tmp_pa
     spec = FixVenueSpec("XSIM", free_port())
     copies: list = []
     deployment = deploy(FixLayout(tmp_path, heartbeat_s=1), {spec: exchange}, ManualClock(T0),
-                        drop_copy_sink=copies.append)
+                        drop_copy_sink=copies.extend)
     street = deployment.locked(exchange)  # an in-process participant, through the lock
     street.connect("street", lambda report: None)
     street.set_phase(MarketPhase.REGULAR, T0)

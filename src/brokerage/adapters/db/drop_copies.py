@@ -4,6 +4,7 @@ Idempotent by (venue, exec_id): a drop-copy session that resends after a restart
 same execution again, and storing it twice would invent a break.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,23 +34,42 @@ class SqlDropCopyStore:
 
     def add(self, venue: str, participant: str, report: ExecutionReport) -> bool:
         """Store one copy; return False when (venue, exec_id) is already stored."""
-        row = {
-            "venue": venue, "exec_id": report.exec_id, "participant": participant,
-            "cl_ord_id": report.cl_ord_id, "orig_cl_ord_id": report.orig_cl_ord_id,
-            "venue_order_id": report.venue_order_id, "symbol": report.symbol,
-            "side": report.side.value, "exec_type": report.exec_type.value,
-            "ord_status": report.ord_status.value, "last_qty": report.last_qty,
-            "last_px": report.last_px, "cum_qty": report.cum_qty,
-            "leaves_qty": report.leaves_qty, "avg_px": report.avg_px, "rebate": report.rebate,
-            "liquidity": report.liquidity, "text": report.text, "ts": report.ts,
-            "received_at": self._clock.now(),
-        }  # fmt: skip
         try:
             with self.engine.begin() as conn:
-                conn.execute(tables.venue_drop_copies.insert(), row)
+                conn.execute(tables.venue_drop_copies.insert(),
+                             _row(venue, participant, report, self._clock.now()))
         except IntegrityError:
             return False
         return True
+
+    def add_many(self, copies: Sequence[tuple[str, str, ExecutionReport]]) -> int:
+        """Store (venue, participant, report) copies in one transaction; return how many were new.
+
+        A venue's drop copies arrive in bursts (one per fill, on every session); one commit
+        per copy made each of them an fsync competing with the OMS's group commit. Copies
+        already stored are skipped; if another writer raced us to one, fall back to one by one.
+        """
+        now = self._clock.now()
+        rows: dict[tuple[str, str], dict[str, object]] = {}
+        for venue, participant, report in copies:
+            rows.setdefault((venue, report.exec_id), _row(venue, participant, report, now))
+        if not rows:
+            return 0
+        t = tables.venue_drop_copies
+        try:
+            with self.engine.begin() as conn:
+                for venue in {venue for venue, _ in rows}:
+                    ids = [exec_id for v, exec_id in rows if v == venue]
+                    stored = conn.execute(select(t.c.exec_id).where(
+                        t.c.venue == venue, t.c.exec_id.in_(ids))).scalars()
+                    for exec_id in stored:
+                        del rows[(venue, exec_id)]
+                if rows:
+                    conn.execute(t.insert(), list(rows.values()))
+        except IntegrityError:
+            return sum(self.add(venue, participant, report)
+                       for venue, participant, report in copies)
+        return len(rows)
 
     def between(
         self, start: datetime, end: datetime, venue: str | None = None
@@ -76,3 +96,18 @@ def _stored(row: object) -> StoredDropCopy:
         text=r["text"], liquidity=r["liquidity"], rebate=r["rebate"],
     )  # fmt: skip
     return StoredDropCopy(r["participant"], report, r["received_at"])
+
+
+def _row(venue: str, participant: str, report: ExecutionReport,
+         received_at: datetime) -> dict[str, object]:
+    return {
+        "venue": venue, "exec_id": report.exec_id, "participant": participant,
+        "cl_ord_id": report.cl_ord_id, "orig_cl_ord_id": report.orig_cl_ord_id,
+        "venue_order_id": report.venue_order_id, "symbol": report.symbol,
+        "side": report.side.value, "exec_type": report.exec_type.value,
+        "ord_status": report.ord_status.value, "last_qty": report.last_qty,
+        "last_px": report.last_px, "cum_qty": report.cum_qty,
+        "leaves_qty": report.leaves_qty, "avg_px": report.avg_px, "rebate": report.rebate,
+        "liquidity": report.liquidity, "text": report.text, "ts": report.ts,
+        "received_at": received_at,
+    }  # fmt: skip

@@ -2,8 +2,8 @@
 
 The venue sends every ExecutionReport of every participant to its drop-copy sessions
 (CopyMsgIndicator 797=Y; OnBehalfOfCompID 115 names the participant). Copies are kept in
-memory (`copies()`) and handed to a sink (e.g. the `venue_drop_copies` table) by a writer
-thread, so the quickfix thread never waits on storage. The sink must be idempotent by
+memory (`copies()`) and handed in batches to a sink (e.g. the `venue_drop_copies` table) by
+a writer thread, so the quickfix thread never waits on storage. The sink must be idempotent by
 (venue, exec_id): a resend after a restart hands it the same copy again.
 """
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 COPY_LIMIT = 1_000_000  # copies kept in memory per session: more than a venue's day
 SINK_QUEUE_LIMIT = 100_000  # copies waiting for the sink; beyond it they stay in memory only
+SINK_BATCH = 1_000  # copies handed to the sink at once
 _STOP = object()
 
 
@@ -40,7 +41,7 @@ class FixDropCopyClient(InitiatorSession):
     """Log on to a venue's drop-copy session and collect every execution it copies."""
 
     def __init__(
-        self, config: InitiatorConfig, sink: Callable[[DropCopy], None] | None = None
+        self, config: InitiatorConfig, sink: Callable[[list[DropCopy]], None] | None = None
     ) -> None:
         super().__init__(config, loop=None)
         self._sink = sink
@@ -91,13 +92,27 @@ class FixDropCopyClient(InitiatorSession):
                           self.venue_id, copy.report.exec_id)
 
     def _write(self) -> None:
+        """Hand the sink every copy waiting, as one batch (one transaction, not one per copy)."""
         assert self._sink is not None
-        while True:
-            copy = self._pending.get()
-            if copy is _STOP:
-                return
+        stopping = False
+        while not stopping:
+            batch: list[DropCopy] = []
+            item = self._pending.get()
+            while True:
+                if item is _STOP:
+                    stopping = True
+                    break
+                batch.append(item)
+                if len(batch) >= SINK_BATCH:
+                    break
+                try:
+                    item = self._pending.get_nowait()
+                except queue.Empty:
+                    break
+            if not batch:
+                continue
             try:
-                self._sink(copy)
+                self._sink(batch)
             except Exception:
-                log.exception("drop copy %s: sink failed on %s", self.venue_id,
-                              copy.report.exec_id)
+                log.exception("drop copy %s: sink failed on %d copies from %s", self.venue_id,
+                              len(batch), batch[0].report.exec_id)

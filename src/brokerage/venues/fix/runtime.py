@@ -147,7 +147,7 @@ def make_clients(
 
 
 def make_drop_copy_clients(
-    layout: FixLayout, specs: Iterable[FixVenueSpec], sink: Callable[[DropCopy], None] | None,
+    layout: FixLayout, specs: Iterable[FixVenueSpec], sink: Callable[[list[DropCopy]], None] | None,
 ) -> list[FixDropCopyClient]:
     """Make (not start) a drop-copy client per venue, all writing to one sink."""
     return [FixDropCopyClient(layout.drop_copy(spec), sink) for spec in specs]
@@ -220,7 +220,7 @@ class FixDeployment:
 def deploy(
     layout: FixLayout, venues: Mapping[FixVenueSpec, Any], clock: Clock,
     loop: asyncio.AbstractEventLoop | None = None, known_exec_ids: Iterable[str] = (),
-    drop_copy_sink: Callable[[DropCopy], None] | None = None,
+    drop_copy_sink: Callable[[list[DropCopy]], None] | None = None,
     lock: threading.RLock | None = None, serve: bool = True, booked_marks: bool = False,
 ) -> FixDeployment:
     """Put `venues` behind acceptors on their specs and make (not start) the OMS's sessions.
