@@ -215,3 +215,12 @@ def test_the_fuzzed_operations_cover_the_native_api(operator_api: Api) -> None:
             "/v1/watchlists/{watchlist_id}", "/v1/auth/signup"} <= customer
     assert {"/admin/users", "/v1/market/halts/{symbol}"} <= operator
     assert not any(p.startswith(("/v2", "/v1beta")) for p in customer | operator)
+
+
+def test_docs_serve_the_openapi_ui_with_the_error_shape(operator_api: Api) -> None:
+    docs = operator_api.request("GET", "/docs")
+    document = operator_api.request("GET", "/openapi.json").json()
+
+    assert docs.status_code == 200 and "swagger-ui" in docs.text.lower()
+    assert set(document["components"]["schemas"]["Error"]["properties"]) == {"code", "message"}
+    assert "422" in document["paths"]["/v1/orders"]["post"]["responses"]
