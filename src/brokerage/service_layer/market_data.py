@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ from brokerage.service_layer.errors import Conflict, Refused
 from brokerage.service_layer.market_backfill import backfill_rows
 from brokerage.service_layer.market_events import Channel, MarketUpdate, Notification
 from brokerage.service_layer.market_feed import Changed, MarketFeed, print_view
+from brokerage.service_layer.market_outbox import Outbox
 from brokerage.service_layer.market_ports import QuoteCache
 from brokerage.service_layer.market_status import SessionClock, StatusChange, TradingStatusBoard
 from brokerage.service_layer.market_views import bar_view, candle_row, iso_date, stored_bar_view
@@ -42,7 +43,6 @@ from brokerage.service_layer.quote_history import QuoteHistory
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
 PARTIAL_BARS_EVERY_US = US_PER_S  # in-progress candles go out at most once a second per symbol
-MAX_UNSAVED_CANDLES = 100_000  # kept for retry while the database is unreachable
 
 
 @dataclass
@@ -64,28 +64,6 @@ class MarketDataDeps:
     feeds: Sequence[Any] = ()  # timer-driven feeds (the synthetic one): advance(now) each step
 
 
-@dataclass
-class _Outbox:
-    candles: list[Row] = field(default_factory=list)
-    fired: list[Row] = field(default_factory=list)
-    notices: list[tuple[Row, Notification]] = field(default_factory=list)
-    quotes: dict[str, Row] = field(default_factory=dict)
-    halts: list[StatusChange] = field(default_factory=list)
-
-    def merge(self, later: "_Outbox") -> "_Outbox":
-        """Return this unsaved outbox followed by a later one (later quotes win)."""
-        return _Outbox(self.candles + later.candles, self.fired + later.fired,
-                       self.notices + later.notices, {**self.quotes, **later.quotes},
-                       self.halts + later.halts)
-
-    def bounded(self) -> "_Outbox":
-        dropped = len(self.candles) - MAX_UNSAVED_CANDLES
-        if dropped > 0:
-            log.error("database unavailable: %d finalized candles dropped", dropped)
-            self.candles = self.candles[dropped:]
-        return self
-
-
 class MarketDataService:
     def __init__(self, deps: MarketDataDeps, feed: MarketFeed, board: TradingStatusBoard) -> None:
         self.deps = deps
@@ -98,7 +76,7 @@ class MarketDataService:
         self._backfilled: set[str] = set()
         self._lock = asyncio.Lock()
         self._backfill_lock = threading.Lock()
-        self._unsaved: _Outbox | None = None
+        self._unsaved: Outbox | None = None
         self.quote_history = QuoteHistory()  # top-of-book changes for GET quotes (Alpaca)
 
     # --- feed (hot path) ---------------------------------------------------------------------
@@ -144,11 +122,11 @@ class MarketDataService:
             if notable:
                 await self._notify_halts(notable, now)
 
-    def _collect(self, now: datetime) -> _Outbox:
+    def _collect(self, now: datetime) -> Outbox:
         now_us = to_us(now)
         listening = self.deps.bus.has_listeners(MarketUpdate)
         collected = self.feed.collect(now_us, with_prints=listening)
-        out = _Outbox(candles=[candle_row(c) for c in collected.candles])
+        out = Outbox(candles=[candle_row(c) for c in collected.candles])
         for candle in collected.candles:
             self.board.on_candle(candle)
         out.halts = self.board.evaluate(self._session_clock(now), collected.changed,
@@ -162,7 +140,7 @@ class MarketDataService:
             self._publish(collected.changed, collected.candles, out, now)
         return out
 
-    def _persist(self, out: _Outbox) -> None:
+    def _persist(self, out: Outbox) -> None:
         repo = self.deps.repo
         repo.save_candles(out.candles)
         if out.fired or out.notices:
@@ -204,7 +182,7 @@ class MarketDataService:
         late = now >= times.regular_close - timedelta(minutes=35)  # 15:25 on a normal day
         return SessionClock(now_us, session, True, doubled, late)
 
-    def _check_alerts(self, changed: Iterable[Changed], now: datetime, out: _Outbox) -> None:
+    def _check_alerts(self, changed: Iterable[Changed], now: datetime, out: Outbox) -> None:
         for change in changed:
             if change.high is None or change.low is None:
                 continue
@@ -231,7 +209,7 @@ class MarketDataService:
 
     # --- publishing ---------------------------------------------------------------------------
 
-    def _publish(self, changed: Sequence[Changed], candles: Sequence[Candle], out: _Outbox,
+    def _publish(self, changed: Sequence[Changed], candles: Sequence[Candle], out: Outbox,
                  now: datetime) -> None:
         publish, now_us = self.deps.bus.publish, to_us(now)
         for symbol, quote in out.quotes.items():

@@ -19,7 +19,6 @@ then moves it into the new version's prior quantity, shrinking its quantity by a
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,7 +49,6 @@ from brokerage.domain.orders.events import (
     TrailUpdated,
     VenueAccepted,
     VenueRejected,
-    event_from_dict,
 )
 from brokerage.domain.orders.states import (
     IllegalTransition,
@@ -287,22 +285,17 @@ class Order:
 
     def to_dict(self, *, with_history: bool = False) -> dict[str, Any]:
         """Return the order as JSON-able values (decimals as str, datetimes ISO 8601)."""
-        dump = _dump
-        data: dict[str, Any] = {name: dump(getattr(self, name)) for name in _STORED_FIELDS}
-        data["filled_avg_price"] = dump(self.filled_avg_price)
-        if with_history:
-            data["history"] = [event.to_dict() for event in self.history]
-        return data
+        # Imported here: serialization reads Order's fields at import, so it imports this module.
+        from brokerage.domain.orders.serialization import order_to_dict
+
+        return order_to_dict(self, with_history=with_history)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Order:
         """Rebuild an order from `to_dict` output (derived fields are recomputed)."""
-        kwargs: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name in data and f.name != "history" and f.init:
-                kwargs[f.name] = _load(f.name, data[f.name])
-        kwargs["history"] = [event_from_dict(e) for e in data.get("history", [])]
-        return cls(**kwargs)
+        from brokerage.domain.orders.serialization import order_from_dict
+
+        return order_from_dict(cls, data)
 
 
 # -- per-event guards and effects (dispatch by kind, not an isinstance ladder) ----------------
@@ -414,53 +407,3 @@ _EFFECTS: dict[EventKind, Callable[[Order, Any], None]] = {
     EventKind.REPLACED: _on_replaced,
     EventKind.EXPIRED: _on_expired,
 }
-
-
-# -- field codecs ---------------------------------------------------------------------------
-
-
-def _fields_of_type(type_name: str) -> frozenset[str]:
-    # Field annotations are strings here (postponed evaluation), e.g. "Decimal | None".
-    return frozenset(
-        f.name for f in dataclasses.fields(Order) if str(f.type).split(" ")[0] == type_name
-    )
-
-
-_DECIMAL_FIELDS = _fields_of_type("Decimal")
-_DATETIME_FIELDS = _fields_of_type("datetime")
-_ENUM_FIELDS: dict[str, Callable[[str], object]] = {
-    "side": Side,
-    "order_type": OrderType,
-    "time_in_force": TimeInForce,
-    "status": OrderStatus,
-}
-
-
-_STORED_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Order) if f.name not in ("history", "_exec_ids")
-)
-_ENUM_TYPES = (Side, OrderType, TimeInForce, OrderStatus)
-
-
-def _dump(value: object) -> object:
-    if value is None or type(value) is str or type(value) is bool:  # the common case first
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, _ENUM_TYPES):
-        return value.value
-    return value
-
-
-def _load(name: str, value: Any) -> object:
-    if value is None:
-        return None
-    if name in _DECIMAL_FIELDS:
-        return Decimal(str(value))
-    if name in _DATETIME_FIELDS:
-        return datetime.fromisoformat(str(value))
-    if name in _ENUM_FIELDS:
-        return _ENUM_FIELDS[name](str(value))
-    return value
