@@ -1,5 +1,6 @@
 """The FastAPI application: routes, error mapping and the platform's lifespan."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,9 @@ from brokerage.entrypoints.api.routers import watchlists as native_watchlists
 from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.oms import Overloaded
 from brokerage.service_layer.platform import Platform
+
+DEFAULT_GC_THRESHOLDS = gc.get_threshold()
+SERVER_GC_THRESHOLDS = (50_000, 20, 20)
 
 
 def create_app(platform: Platform, *, manage_lifecycle: bool = True,
@@ -30,7 +34,17 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
             await platform.start()
         await app.state.streams.start()
         await alpaca.start(app)  # the Alpaca streams follow the bus (trade updates, market data)
+        # What start-up built (instruments, calendars, books, modules) lives as long as the
+        # process: take it out of the cyclic GC, so a full collection under load walks only
+        # what the running server allocates, and collect less often (Python's default, a
+        # young collection every 700 allocations, made full collections of 0.1-0.35 s
+        # frequent enough to be a stream's p99 under a quote storm).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*SERVER_GC_THRESHOLDS)
         yield
+        gc.set_threshold(*DEFAULT_GC_THRESHOLDS)
+        gc.unfreeze()
         await alpaca.stop(app)
         await app.state.streams.stop()
         if manage_lifecycle:
