@@ -12,9 +12,9 @@ from brokerage.domain.orders.types import OrderStatus
 from brokerage.read_models import alpaca as reads
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import Refused
-from tests.builders import SESSION_TIME, make_platform, new_customer
+from tests.builders import SESSION_TIME, make_platform, new_customer, settle
 from tests.fakes import FakeVenue
-from tests.service.test_oms_money_paths import assert_books_balance, buy, settle_queue
+from tests.service.test_oms_money_paths import assert_books_balance, buy
 
 AAPL = Symbol("AAPL")
 CID = ClientOrderId("bot-order-1")
@@ -44,9 +44,9 @@ def limit_buy(account, reuse):
 
 async def canceled_order(platform, venue, account):
     first = await platform.execute(account, limit_buy(account, reuse=False))
-    await settle_queue(platform)
+    await settle(platform)
     await platform.execute(account, cmd.CancelOrder(AccountId(account), first.id))
-    await settle_queue(platform)
+    await settle(platform)
     assert first.status is OrderStatus.CANCELED
     return first
 
@@ -72,7 +72,7 @@ async def test_a_terminal_orders_client_id_is_refused_without_the_opt_in(world):
 async def test_an_open_orders_client_id_is_never_reused_even_with_the_opt_in(world):
     platform, _, account, _ = world
     first = await platform.execute(account, limit_buy(account, reuse=False))
-    await settle_queue(platform)
+    await settle(platform)
     again = await platform.execute(account, limit_buy(account, reuse=True))
     assert again is first  # the retry answers with the working order, as before
     assert stored_uses(platform, account) == [(first.id, 0)]
@@ -82,7 +82,7 @@ async def test_with_the_opt_in_a_terminal_orders_client_id_places_a_new_order(wo
     platform, venue, account, _ = world
     first = await canceled_order(platform, venue, account)
     second = await platform.execute(account, limit_buy(account, reuse=True))
-    await settle_queue(platform)
+    await settle(platform)
     assert second.id != first.id and second.status is OrderStatus.NEW
     assert (second.client_order_id, second.client_order_seq) == (CID, 1)
     assert stored_uses(platform, account) == [(first.id, 0), (second.id, 1)]
@@ -94,16 +94,16 @@ async def test_the_newest_use_survives_a_restart_and_can_be_reused_again(world):
     platform, venue, account, db_url = world
     await canceled_order(platform, venue, account)
     second = await platform.execute(account, limit_buy(account, reuse=True))
-    await settle_queue(platform)
+    await settle(platform)
     await platform.stop()
     platform = await _start(db_url, venue)
     try:
         again = await platform.execute(account, limit_buy(account, reuse=True))
         assert again.id == second.id  # still open: the same order, not a third
         await platform.execute(account, cmd.CancelOrder(AccountId(account), second.id))
-        await settle_queue(platform)
+        await settle(platform)
         third = await platform.execute(account, limit_buy(account, reuse=True))
-        await settle_queue(platform)
+        await settle(platform)
         assert third.client_order_seq == 2
         assert [seq for _, seq in stored_uses(platform, account)] == [0, 1, 2]
         assert_books_balance(platform)

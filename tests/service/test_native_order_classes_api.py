@@ -9,9 +9,9 @@ from brokerage.domain.execution import TradePrint
 from brokerage.domain.ids import Symbol, VenueId
 from brokerage.domain.orders.classes import LinkPhase, OrderClass
 from brokerage.entrypoints.api.app import create_app
-from tests.builders import SESSION_TIME, make_platform, new_customer
+from tests.builders import SESSION_TIME, make_platform, new_customer, settle
 from tests.fakes import FakeVenue
-from tests.service.test_oms_money_paths import assert_books_balance, settle_queue
+from tests.service.test_oms_money_paths import assert_books_balance
 
 AAPL = Symbol("AAPL")
 PASSWORD = "correct horse battery"
@@ -46,9 +46,9 @@ async def test_a_bracket_holds_its_exits_until_the_entry_fills_then_sells_them(a
     entry = placed.json()
     group = platform.state_for(account).links[entry["id"]]
     assert (group.order_class, group.phase) == (OrderClass.BRACKET, LinkPhase.HELD)
-    await settle_queue(platform)
+    await settle(platform)
     venue.fill(venue.submitted[0], Decimal("2"), Decimal("100"), platform.deps.clock.now())
-    await settle_queue(platform)
+    await settle(platform)
     open_orders = (await client.get("/v1/orders", params={"status": "open"})).json()
     assert {(o["id"], o["side"]) for o in open_orders} == {(group.limit_leg, "sell"),
                                                            (group.stop_leg, "sell")}

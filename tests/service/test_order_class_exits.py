@@ -10,8 +10,8 @@ from brokerage.domain.orders.types import OrderStatus
 from brokerage.read_models import alpaca as reads
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import NotFound
-from tests.builders import linked_order, new_customer
-from tests.service.test_oms_money_paths import assert_books_balance, settle_queue
+from tests.builders import linked_order, new_customer, settle
+from tests.service.test_oms_money_paths import assert_books_balance
 from tests.service.test_order_classes import (
     SlowCancelVenue,
     _start,
@@ -35,7 +35,7 @@ async def world(db_url: str):
 
 async def held_bracket(platform, account, order_class="bracket", **kw):
     entry = await platform.execute(account, linked_order(account, order_class, "2", **kw))
-    await settle_queue(platform)
+    await settle(platform)
     return entry, platform.state_for(account).links[entry.id]
 
 
@@ -48,7 +48,7 @@ async def test_canceling_a_held_take_profit_cancels_both_exits_and_the_entry_wor
     entry, group = await held_bracket(platform, account)
     assert reads.held_exit(platform, account, group.limit_leg)["status"] == "held"
     canceled = await platform.execute(account, cancel(account, group.limit_leg))
-    await settle_queue(platform)
+    await settle(platform)
     assert canceled.id == group.limit_leg and canceled.status is OrderStatus.CANCELED
     assert group.phase is LinkPhase.DONE
     assert entry.status is OrderStatus.NEW and entry.id not in platform.state_for(account).links
@@ -64,7 +64,7 @@ async def test_canceling_a_held_oto_exit_leaves_a_plain_entry(world):
     platform, _, account = world
     entry, group = await held_bracket(platform, account, "oto", take_profit=None)
     await platform.execute(account, cancel(account, group.stop_leg))
-    await settle_queue(platform)
+    await settle(platform)
     assert reads.order(platform, account, group.stop_leg)["status"] == "canceled"
     assert entry.status is OrderStatus.NEW and group.phase is LinkPhase.DONE
     assert_books_balance(platform)
@@ -77,7 +77,7 @@ async def test_a_held_exit_cannot_be_canceled_twice_or_by_another_account(world)
     with pytest.raises(NotFound):
         await platform.execute(other, cancel(other, group.stop_leg))
     await platform.execute(account, cancel(account, group.stop_leg))
-    await settle_queue(platform)
+    await settle(platform)
     with pytest.raises(NotFound):
         await platform.execute(account, cancel(account, group.stop_leg))
     assert reads.held_exit(platform, account, group.stop_leg) is None
@@ -88,11 +88,11 @@ async def test_canceling_a_working_stop_exit_cancels_the_take_profit_and_frees_t
     platform, venue, account = world
     _, group = await bracket_filled(platform, venue, account)
     await platform.execute(account, cancel(account, group.stop_leg))
-    await settle_queue(platform)
+    await settle(platform)
     assert order(platform, account, group.stop_leg) is None  # done
     assert [c.orig_cl_ord_id for c in venue.canceled] == [group.limit_leg]
     venue.confirm_cancel(venue.canceled[0], now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     assert reads.order(platform, account, group.limit_leg)["status"] == "canceled"
     assert shares(platform, account).available == 2
     assert_books_balance(platform)

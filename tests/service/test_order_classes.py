@@ -11,9 +11,9 @@ from brokerage.domain.orders.classes import LinkPhase
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import Refused
-from tests.builders import SESSION_TIME, linked_order, make_platform, new_customer
+from tests.builders import SESSION_TIME, linked_order, make_platform, new_customer, settle
 from tests.fakes import FakeVenue
-from tests.service.test_oms_money_paths import assert_books_balance, buy, settle_queue
+from tests.service.test_oms_money_paths import assert_books_balance, buy
 
 AAPL = Symbol("AAPL")
 
@@ -63,12 +63,12 @@ def request_for(venue, order_id):
 
 async def fill(platform, venue, order_id, quantity, price):
     venue.fill(request_for(venue, order_id), Decimal(quantity), Decimal(price), now(platform))
-    await settle_queue(platform)
+    await settle(platform)
 
 
 async def bracket_filled(platform, venue, account, quantity="2"):
     entry = await platform.execute(account, linked_order(account, "bracket", quantity))
-    await settle_queue(platform)
+    await settle(platform)
     await fill(platform, venue, entry.id, quantity, "100")
     group = platform.state_for(account).links[entry.id]
     return entry, group
@@ -76,7 +76,7 @@ async def bracket_filled(platform, venue, account, quantity="2"):
 
 async def fire_stops(platform, price):
     await platform.broadcast(cmd.CheckStops({AAPL: Decimal(price)}))
-    await settle_queue(platform)
+    await settle(platform)
 
 
 def order(platform, account, order_id):
@@ -86,7 +86,7 @@ def order(platform, account, order_id):
 async def test_a_bracket_holds_its_exits_until_the_entry_fills(world):
     platform, venue, account = world
     entry = await platform.execute(account, linked_order(account, "bracket", "2"))
-    await settle_queue(platform)
+    await settle(platform)
     group = platform.state_for(account).links[entry.id]
     assert group.phase is LinkPhase.HELD
     assert [r.cl_ord_id for r in venue.submitted] == [entry.id]  # the exits wait
@@ -131,7 +131,7 @@ async def test_a_fired_stop_cancels_the_limit_leg_first_and_routes_only_after(wo
     assert group.stop_leg not in [r.cl_ord_id for r in venue.submitted]  # not yet
     assert shares(platform, account).available == 0
     venue.confirm_cancel(venue.canceled[0], now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     stop_request = request_for(venue, group.stop_leg)
     assert (stop_request.order_type, stop_request.quantity) == (OrderType.MARKET, 2)
     await fill(platform, venue, group.stop_leg, "2", "89")
@@ -146,7 +146,7 @@ async def test_a_partial_take_profit_then_a_stop_sells_only_the_rest(world):
     await fill(platform, venue, group.limit_leg, "1", "110")
     await fire_stops(platform, "89")
     venue.confirm_cancel(venue.canceled[0], now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     old_stop = platform.state_for(account).orders.get(group.stop_leg)
     assert old_stop is None  # replaced by a version for the unsold shares
     rest = venue.submitted[-1]
@@ -159,18 +159,18 @@ async def test_a_partial_take_profit_then_a_stop_sells_only_the_rest(world):
 async def test_an_oco_on_a_position_holds_the_shares_once_and_cancels_together(world):
     platform, venue, account = world
     entry = await platform.execute(account, buy(account, "2", "100.00"))
-    await settle_queue(platform)
+    await settle(platform)
     await fill(platform, venue, entry.id, "2", "100")
     limit = await platform.execute(account, linked_order(account, "oco", "2", side="sell",
                                                          limit="110.00"))
-    await settle_queue(platform)
+    await settle(platform)
     group = platform.state_for(account).links[limit.id]
     stop = order(platform, account, group.stop_leg)
     assert (limit.status, stop.status) == (OrderStatus.NEW, OrderStatus.ACCEPTED)
     assert shares(platform, account).available == 0  # not -2: one hold for the pair
     await platform.execute(account, cmd.CancelOrder(AccountId(account), limit.id))
     venue.confirm_cancel(venue.canceled[0], now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     assert (limit.status, stop.status) == (OrderStatus.CANCELED, OrderStatus.CANCELED)
     assert shares(platform, account).available == 2  # the hold is released, once
     assert_books_balance(platform)
@@ -180,11 +180,11 @@ async def test_an_oto_exit_is_for_the_filled_quantity_after_a_partial_entry(worl
     platform, venue, account = world
     entry = await platform.execute(account, linked_order(account, "oto", "4", take_profit=None,
                                                          stop=None, trail_percent="5"))
-    await settle_queue(platform)
+    await settle(platform)
     await fill(platform, venue, entry.id, "1", "100")
     await platform.execute(account, cmd.CancelOrder(AccountId(account), entry.id))
     venue.confirm_cancel(venue.canceled[0], now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     group = platform.state_for(account).links[entry.id]
     stop = order(platform, account, group.stop_leg)
     assert (stop.order_type, stop.quantity) == (OrderType.TRAILING_STOP, 1)
@@ -207,7 +207,7 @@ async def test_a_restarted_platform_keeps_the_links(db_url: str):
     account = await new_customer(platform)
     await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
     entry = await platform.execute(account, linked_order(account, "bracket", "2"))
-    await settle_queue(platform)
+    await settle(platform)
     await platform.stop()
     platform = await _start(db_url, venue)
     try:
@@ -244,11 +244,11 @@ async def test_a_limit_leg_replaced_while_the_stop_fires_is_canceled_before_the_
     venue._send(request.cl_ord_id, request.orig_cl_ord_id, request.symbol, request.side,
                 ExecType.REPLACED, VenueOrdStatus.NEW, Decimal(0), Decimal(0),
                 request.quantity, now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     assert group.limit_leg == new.id
     assert [c.orig_cl_ord_id for c in venue.canceled] == [new.id]
     venue.confirm_cancel(venue.canceled[0], now(platform))
-    await settle_queue(platform)
+    await settle(platform)
     assert request_for(venue, group.stop_leg).quantity == 2
     await fill(platform, venue, group.stop_leg, "2", "89")
     assert platform.state_for(account).positions[(account, AAPL)].quantity == 0
