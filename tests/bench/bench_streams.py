@@ -69,7 +69,7 @@ async def _serve(tmp: str) -> None:
     from tests.fakes import FakeVenue
 
     platform = make_platform(f"sqlite:///{tmp}/bench.db", venue=FakeVenue())
-    app = create_app(platform)
+    app = create_app(platform, serving_gc=True)  # as `brokerage serve` runs it
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

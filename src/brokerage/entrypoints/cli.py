@@ -49,7 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"brokerage: {clock.name} clock at {clock.speed}x, now {clock.now().isoformat()}; "
               f"database {settings.database_url}; http://{settings.host}:{settings.port}; "
               f"venues {_venues_text(platform)}", flush=True)
-        uvicorn.run(create_app(platform, admin_token=token), host=settings.host,
+        uvicorn.run(create_app(platform, admin_token=token, serving_gc=True), host=settings.host,
                     port=settings.port, log_level=args.log_level, access_log=False,
                     ws_per_message_deflate=False)  # shared stream frames: no per-client zlib
     finally:

@@ -16,15 +16,29 @@ from brokerage.service_layer.errors import Refused
 from brokerage.service_layer.oms import Overloaded
 from brokerage.service_layer.platform import Platform
 
-DEFAULT_GC_THRESHOLDS = gc.get_threshold()
 SERVER_GC_THRESHOLDS = (50_000, 20, 20)
 
 
+def _serving_gc() -> None:
+    """Take what start-up built out of the cyclic GC and collect less often.
+
+    Instruments, calendars, books and modules live as long as the process, so a full
+    collection under load need not walk them (`gc.freeze`). Python's default young
+    collection every 700 allocations promotes the short-lived state of a quote storm into
+    the old generation, and full collections of 0.1-0.35 s became a stream's p99.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVER_GC_THRESHOLDS)
+
+
 def create_app(platform: Platform, *, manage_lifecycle: bool = True,
-               admin_token: str | None = None) -> FastAPI:
+               admin_token: str | None = None, serving_gc: bool = False) -> FastAPI:
     """Build the API around a wired platform; start and stop it with the app.
 
     `admin_token` admits the operator CLI to /admin (the server writes it to its card).
+    `serving_gc` tunes the garbage collector for a server process (`brokerage serve` and the
+    benches): see `_serving_gc`. Tests that build many apps in one process leave it off.
     """
 
     @asynccontextmanager
@@ -34,17 +48,9 @@ def create_app(platform: Platform, *, manage_lifecycle: bool = True,
             await platform.start()
         await app.state.streams.start()
         await alpaca.start(app)  # the Alpaca streams follow the bus (trade updates, market data)
-        # What start-up built (instruments, calendars, books, modules) lives as long as the
-        # process: take it out of the cyclic GC, so a full collection under load walks only
-        # what the running server allocates, and collect less often (Python's default, a
-        # young collection every 700 allocations, made full collections of 0.1-0.35 s
-        # frequent enough to be a stream's p99 under a quote storm).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*SERVER_GC_THRESHOLDS)
+        if serving_gc:
+            _serving_gc()
         yield
-        gc.set_threshold(*DEFAULT_GC_THRESHOLDS)
-        gc.unfreeze()
         await alpaca.stop(app)
         await app.state.streams.stop()
         if manage_lifecycle:
