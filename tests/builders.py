@@ -30,22 +30,35 @@ async def new_customer(platform: Any, email: str = "ann@example.com") -> str:
     return str(made["account_id"])
 
 
-@asynccontextmanager
-async def funded_world(db_url: str, *, cash: str = "1000", last: str | None = "100",
-                       at: datetime = SESSION_TIME, **settings: Any) -> AsyncIterator[Any]:
-    """Yield (platform, fake venue, account): a started platform, AAPL's last sale at `last`
-    on the fake venue (none if None), and a customer with `cash` deposited."""
-    from brokerage.domain.execution import TradePrint
-    from brokerage.domain.ids import AccountId, Symbol, VenueId
-    from brokerage.service_layer import commands as cmd
-    from tests.fakes import FakeVenue
+async def started_platform(db_url: str, venue: Any, *, last: str | None = "100",
+                           at: datetime = SESSION_TIME, **settings: Any) -> Any:
+    """Start the platform on `venue` (a fake), with AAPL's last sale at `last` (none if None).
 
-    venue = FakeVenue()
+    Tests that restart a platform on the same database call this again with the same venue.
+    """
+    from brokerage.domain.execution import TradePrint
+    from brokerage.domain.ids import Symbol, VenueId
+
     if last is not None:
         aapl = Symbol("AAPL")
         venue.last[aapl] = TradePrint(VenueId("FAKE"), aapl, Decimal(last), Decimal("1"), at)
     platform = make_platform(db_url, venue=venue, **settings)
     await platform.start()
+    return platform
+
+
+@asynccontextmanager
+async def funded_world(db_url: str, *, cash: str = "1000", last: str | None = "100",
+                       at: datetime = SESSION_TIME, venue: Any = None,
+                       **settings: Any) -> AsyncIterator[Any]:
+    """Yield (platform, venue, account): a started platform on `venue` (a `FakeVenue` unless
+    given), AAPL's last sale at `last`, and a customer with `cash` deposited."""
+    from brokerage.domain.ids import AccountId
+    from brokerage.service_layer import commands as cmd
+    from tests.fakes import FakeVenue
+
+    venue = FakeVenue() if venue is None else venue
+    platform = await started_platform(db_url, venue, last=last, at=at, **settings)
     try:
         account = await new_customer(platform)
         await platform.execute(account, cmd.Deposit(AccountId(account), Decimal(cash)))

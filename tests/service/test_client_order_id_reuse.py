@@ -1,41 +1,26 @@
 """Reusing a client_order_id after its order is terminal (opt-in), on both databases."""
 
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from brokerage.adapters.db import tables
-from brokerage.domain.execution import TradePrint
-from brokerage.domain.ids import AccountId, ClientOrderId, Symbol, VenueId
+from brokerage.domain.ids import AccountId, ClientOrderId, Symbol
 from brokerage.domain.orders.types import OrderStatus
 from brokerage.read_models import alpaca as reads
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import Refused
-from tests.builders import SESSION_TIME, make_platform, new_customer, settle
-from tests.fakes import FakeVenue
+from tests.builders import funded_world, settle, started_platform
 from tests.service.test_oms_money_paths import assert_books_balance, buy
 
 AAPL = Symbol("AAPL")
 CID = ClientOrderId("bot-order-1")
 
 
-async def _start(db_url, venue):
-    venue.last[AAPL] = TradePrint(VenueId("FAKE"), AAPL, Decimal("100"), Decimal("1"),
-                                  SESSION_TIME)
-    platform = make_platform(db_url, venue=venue)
-    await platform.start()
-    return platform
-
-
 @pytest.fixture
 async def world(db_url: str):
-    venue = FakeVenue()
-    platform = await _start(db_url, venue)
-    account = await new_customer(platform)
-    await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
-    yield platform, venue, account, db_url
-    await platform.stop()
+    async with funded_world(db_url) as (platform, venue, account):
+        yield platform, venue, account, db_url
 
 
 def limit_buy(account, reuse):
@@ -96,7 +81,7 @@ async def test_the_newest_use_survives_a_restart_and_can_be_reused_again(world):
     second = await platform.execute(account, limit_buy(account, reuse=True))
     await settle(platform)
     await platform.stop()
-    platform = await _start(db_url, venue)
+    platform = await started_platform(db_url, venue)
     try:
         again = await platform.execute(account, limit_buy(account, reuse=True))
         assert again.id == second.id  # still open: the same order, not a third

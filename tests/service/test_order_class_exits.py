@@ -10,11 +10,10 @@ from brokerage.domain.orders.types import OrderStatus
 from brokerage.read_models import alpaca as reads
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import NotFound
-from tests.builders import linked_order, new_customer, settle
+from tests.builders import linked_order, new_customer, settle, started_platform
 from tests.service.test_oms_money_paths import assert_books_balance
 from tests.service.test_order_classes import (
     SlowCancelVenue,
-    _start,
     bracket_filled,
     fill,
     now,
@@ -26,7 +25,7 @@ from tests.service.test_order_classes import (
 @pytest.fixture
 async def world(db_url: str):
     venue = SlowCancelVenue()
-    platform = await _start(db_url, venue)
+    platform = await started_platform(db_url, venue)
     account = await new_customer(platform)
     await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
     yield platform, venue, account

@@ -4,14 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from brokerage.domain.execution import ExecType, TradePrint, VenueOrdStatus
-from brokerage.domain.ids import AccountId, Symbol, VenueId
+from brokerage.domain.execution import ExecType, VenueOrdStatus
+from brokerage.domain.ids import AccountId, Symbol
 from brokerage.domain.ledger import customer_securities
 from brokerage.domain.orders.classes import LinkPhase
 from brokerage.domain.orders.types import OrderStatus, OrderType, Side
 from brokerage.service_layer import commands as cmd
 from brokerage.service_layer.errors import Refused
-from tests.builders import SESSION_TIME, linked_order, make_platform, new_customer, settle
+from tests.builders import funded_world, linked_order, new_customer, settle, started_platform
 from tests.fakes import FakeVenue
 from tests.service.test_oms_money_paths import assert_books_balance, buy
 
@@ -30,22 +30,10 @@ class SlowCancelVenue(FakeVenue):
                    Decimal(0), ts)
 
 
-async def _start(db_url, venue):
-    venue.last[AAPL] = TradePrint(VenueId("FAKE"), AAPL, Decimal("100"), Decimal("1"),
-                                  SESSION_TIME)
-    platform = make_platform(db_url, venue=venue)
-    await platform.start()
-    return platform
-
-
 @pytest.fixture
 async def world(db_url: str):
-    venue = SlowCancelVenue()
-    platform = await _start(db_url, venue)
-    account = await new_customer(platform)
-    await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
-    yield platform, venue, account
-    await platform.stop()
+    async with funded_world(db_url, venue=SlowCancelVenue()) as world:
+        yield world
 
 
 def shares(platform, account):
@@ -203,19 +191,19 @@ async def test_a_bracket_that_would_sell_short_is_refused_with_a_reason(world):
 
 async def test_a_restarted_platform_keeps_the_links(db_url: str):
     venue = SlowCancelVenue()
-    platform = await _start(db_url, venue)
+    platform = await started_platform(db_url, venue)
     account = await new_customer(platform)
     await platform.execute(account, cmd.Deposit(AccountId(account), Decimal("1000")))
     entry = await platform.execute(account, linked_order(account, "bracket", "2"))
     await settle(platform)
     await platform.stop()
-    platform = await _start(db_url, venue)
+    platform = await started_platform(db_url, venue)
     try:
         assert platform.state_for(account).links[entry.id].phase is LinkPhase.HELD
         await fill(platform, venue, entry.id, "2", "100")
         group = platform.state_for(account).links[entry.id]
         await platform.stop()
-        platform = await _start(db_url, venue)
+        platform = await started_platform(db_url, venue)
         assert platform.state_for(account).links[group.stop_leg].phase is LinkPhase.ACTIVE
         await fill(platform, venue, group.limit_leg, "2", "110")
         stop = await_order_status(platform, account, group.stop_leg)
